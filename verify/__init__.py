@@ -1,0 +1,55 @@
+"""verify: check theorems about neural-network loss landscapes numerically.
+
+Every check runs in float64 (importing this package enables ``jax_enable_x64``).
+
+Public API::
+
+    from verify import Claim, Evidence, register, get_claim, registry, sweep, compare
+    import verify.landscape as landscape   # instruments
+
+Built-in claims live in `verify.claims`, one module per source.
+"""
+
+from verify import _x64  # noqa: F401  (must come first: float64 everywhere)
+from verify.claims import base as _base
+from verify.claims.base import (
+    HOLDS,
+    INCONCLUSIVE,
+    REFUTED,
+    Claim,
+    Evidence,
+    all_of,
+    compare,
+    get_claim,
+    register,
+    registry,
+    validate_finite,
+    verdict,
+)
+from verify.errors import InvalidInstanceError, RecordError, UnknownClaimError
+from verify.search import SweepResult, make_instance, sweep
+from verify import claims as _claims  # noqa: F401  (registers the built-in claims)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Claim",
+    "Evidence",
+    "HOLDS",
+    "INCONCLUSIVE",
+    "InvalidInstanceError",
+    "REFUTED",
+    "RecordError",
+    "SweepResult",
+    "UnknownClaimError",
+    "all_of",
+    "compare",
+    "get_claim",
+    "make_instance",
+    "register",
+    "registry",
+    "sweep",
+    "validate_finite",
+    "verdict",
+]
+del _base

@@ -1,0 +1,5 @@
+"""Built-in claims, one module per source; importing this package registers them all."""
+
+from verify.claims import matrix_factorisation  # noqa: F401
+
+__all__ = ["matrix_factorisation"]

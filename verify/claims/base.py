@@ -1,0 +1,254 @@
+"""The `Claim` type, the `Evidence` a check returns, the registry, and the comparison helper.
+
+A claim is data (id, source, statement, the structural parameters it is swept over) plus
+two pure functions:
+
+* ``generate(key, **params) -> instance``: a dict of float64 JAX arrays built from a PRNG
+  key and a few structural parameters (dimensions, depth, ...). An instance is
+  reproducible from ``(claim id, params, seed, index)`` and also from the stored arrays.
+* ``check(instance) -> Evidence``: pure JAX, so that `jax.jit` and `jax.vmap` apply; the
+  sweep in `verify.search` vmaps it over many instances at once.
+
+A claim's verdict on one instance is derived from its `Evidence`, never stored separately:
+*inconclusive* when the check says it could not decide or any number it measured is NaN or
+inf; otherwise *holds* when the signed margin is >= 0 and *refuted* when it is < 0.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from typing import Any, Callable, ClassVar, Mapping
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from verify import _x64  # noqa: F401  (float64 on)
+from verify.errors import InvalidInstanceError, UnknownClaimError
+
+__all__ = [
+    "Claim",
+    "Evidence",
+    "HOLDS",
+    "REFUTED",
+    "INCONCLUSIVE",
+    "compare",
+    "all_of",
+    "verdict",
+    "register",
+    "registry",
+    "get_claim",
+    "validate_finite",
+]
+
+HOLDS, REFUTED, INCONCLUSIVE = "holds", "refuted", "inconclusive"
+
+
+@jax.tree_util.register_dataclass
+@dataclasses.dataclass(frozen=True)
+class Evidence:
+    """What a check measured on one instance.
+
+    Attributes:
+      margin: signed, scale-free distance from violation; ``< 0`` means the claim is
+        violated on this instance (beyond the stated tolerance).
+      conclusive: False when the check could not decide (for example a point that is
+        neither clearly critical nor clearly not). NaN/inf anywhere also makes the
+        verdict inconclusive, whatever this flag says.
+      measured: the numbers behind the margin (gradient norm, lambda_min, loss gap,
+        bound, ...), each a float64 array; names are the claim's.
+    """
+
+    margin: jax.Array
+    conclusive: jax.Array
+    measured: dict[str, jax.Array]
+
+    @property
+    def finite(self) -> jax.Array:
+        """True when the margin and every measured number are finite."""
+        leaves = [jnp.all(jnp.isfinite(v)) for v in self.measured.values()]
+        return jnp.all(jnp.stack([jnp.isfinite(self.margin), *leaves]))
+
+
+def verdict(evidence: Evidence) -> str:
+    """Return ``"holds"``, ``"refuted"`` or ``"inconclusive"`` for one (unbatched) Evidence."""
+    if not bool(evidence.finite) or not bool(evidence.conclusive):
+        return INCONCLUSIVE
+    return HOLDS if float(evidence.margin) >= 0.0 else REFUTED
+
+
+def compare(
+    measured, reference, kind: str, rtol: float, scale=1.0, name: str = "measured", **numbers
+) -> Evidence:
+    """The one comparison helper: an identity, an upper or a lower bound, with relative slack.
+
+    Args:
+      measured: the measured value (the left-hand side).
+      reference: the claimed value (identity) or bound.
+      kind: ``"identity"`` (measured == reference), ``"upper"`` (measured <= reference) or
+        ``"lower"`` (measured >= reference).
+      rtol: the allowed relative error, from `verify.tolerances` with its reason.
+      scale: the positive scale the difference is measured against (for example
+        ``max(|reference|, 1)``); the margin is ``rtol - violation / scale``.
+      name: the name the three numbers are kept under in ``Evidence.measured``:
+        ``name``, ``name + "_reference"`` and ``name + "_scale"``.
+      **numbers: further measured numbers to keep in the Evidence.
+
+    Returns:
+      Evidence whose margin is >= 0 exactly when the comparison holds within ``rtol``.
+    """
+    measured = jnp.asarray(measured, jnp.float64)
+    reference = jnp.asarray(reference, jnp.float64)
+    scale = jnp.asarray(scale, jnp.float64)
+    if kind == "identity":
+        violation = jnp.abs(measured - reference)
+    elif kind == "upper":
+        violation = measured - reference
+    elif kind == "lower":
+        violation = reference - measured
+    else:
+        raise ValueError(f"kind must be 'identity', 'upper' or 'lower'; got {kind!r}")
+    margin = rtol - violation / scale
+    out = {name: measured, f"{name}_reference": reference, f"{name}_scale": scale}
+    out.update({k: jnp.asarray(v, jnp.float64) for k, v in numbers.items()})
+    return Evidence(margin=margin, conclusive=jnp.asarray(True), measured=out)
+
+
+def all_of(*parts: Evidence, **numbers) -> Evidence:
+    """Combine several pieces of evidence: the margin is the smallest, conclusive only if all are.
+
+    Measured numbers keep their names, prefixed by the index of the part when two collide.
+    """
+    margin = jnp.min(jnp.stack([jnp.asarray(p.margin, jnp.float64) for p in parts]))
+    conclusive = jnp.all(jnp.stack([jnp.asarray(p.conclusive) for p in parts]))
+    measured: dict[str, jax.Array] = {}
+    for i, p in enumerate(parts):
+        for k, v in p.measured.items():
+            measured[k if k not in measured else f"{k}_{i}"] = v
+    measured.update({k: jnp.asarray(v, jnp.float64) for k, v in numbers.items()})
+    return Evidence(margin=margin, conclusive=conclusive, measured=measured)
+
+
+def validate_finite(instance: Mapping[str, Any]) -> None:
+    """Raise InvalidInstanceError naming every array of `instance` that holds NaN or inf."""
+    bad = []
+    for name, value in instance.items():
+        arr = np.asarray(value)
+        if arr.dtype.kind in "fc" and not np.all(np.isfinite(arr)):
+            bad.append(f"{name} ({int(np.size(arr) - np.isfinite(arr).sum())} non-finite entries)")
+    if bad:
+        raise InvalidInstanceError(
+            "instance arrays must be finite; found NaN or inf in " + ", ".join(bad)
+        )
+
+
+class Claim:
+    """A theorem or statement from a source, encoded for numerical checking.
+
+    Subclass it and set the class attributes, then implement `generate` and `check` as pure
+    JAX functions; `register` the class to add it to `verify list` and `verify check`.
+    The class docstring states the theorem in the house order: summary; setting with every
+    hypothesis; the claim in math (identity / upper / lower bound); how it is checked;
+    References (paper, theorem number, seed file).
+
+    Class attributes:
+      id: ``"paper/short-name"``.
+      source: paper, theorem number and the seed file that states it.
+      statement: the theorem in words with every hypothesis, and which reading is encoded.
+      kind: ``"landscape"``, ``"pointwise"``, ``"statistical"`` or ``"existence"``.
+      params: the grid of structural parameters the sweep cycles through; shapes come
+        from this small set so that `jit` compiles a bounded number of times.
+      expected: what the toolkit concludes about the claim as stated: ``"holds"`` or
+        ``"refuted"`` (a false statement from a source is encoded as stated and expected
+        to be refuted; `properties/` asserts that the search finds the counterexample).
+      vectorised: False when `check` cannot be vmapped; the sweep then loops over a
+        jitted check.
+    """
+
+    id: ClassVar[str] = ""
+    source: ClassVar[str] = ""
+    statement: ClassVar[str] = ""
+    kind: ClassVar[str] = "pointwise"
+    params: ClassVar[tuple[dict[str, Any], ...]] = ({},)
+    expected: ClassVar[str] = HOLDS
+    vectorised: ClassVar[bool] = True
+
+    def generate(self, key: jax.Array, **params) -> dict[str, jax.Array]:
+        raise NotImplementedError
+
+    def check(self, instance: Mapping[str, jax.Array]) -> Evidence:
+        raise NotImplementedError
+
+    def validate(self, instance: Mapping[str, Any]) -> None:
+        """Raise InvalidInstanceError if `instance` breaks a hypothesis; called on the host.
+
+        The default checks that every array is finite. Subclasses add their hypotheses
+        (shapes, symmetry, PSD-ness) and call ``super().validate(instance)``.
+        """
+        validate_finite(instance)
+
+    def check_instance(self, instance: Mapping[str, Any]) -> Evidence:
+        """Validate `instance` on the host, then run the jitted `check` on it."""
+        instance = {k: jnp.asarray(v) for k, v in instance.items()}
+        self.validate(instance)
+        return _jitted_check(self)(instance)
+
+    def __repr__(self) -> str:
+        return f"<Claim {self.id}>"
+
+
+_JIT_CACHE: dict[Claim, Callable] = {}
+
+
+def _jitted_check(claim: Claim) -> Callable:
+    if claim not in _JIT_CACHE:
+        _JIT_CACHE[claim] = jax.jit(claim.check)
+    return _JIT_CACHE[claim]
+
+
+_REGISTRY: dict[str, Claim] = {}
+
+
+def register(cls: type[Claim]) -> type[Claim]:
+    """Class decorator: instantiate `cls` and add it to the registry under ``cls.id``."""
+    problems = []
+    if not cls.id or "/" not in cls.id:
+        problems.append(f"id must look like 'paper/short-name'; got {cls.id!r}")
+    if not cls.source:
+        problems.append("source must name the paper, theorem and seed file; got ''")
+    if not cls.statement:
+        problems.append("statement must state the theorem; got ''")
+    if cls.kind not in ("landscape", "pointwise", "statistical", "existence"):
+        problems.append(
+            f"kind must be landscape, pointwise, statistical or existence; got {cls.kind!r}"
+        )
+    if cls.expected not in (HOLDS, REFUTED):
+        problems.append(f"expected must be 'holds' or 'refuted'; got {cls.expected!r}")
+    if not cls.params:
+        problems.append("params must hold at least one parameter set; got ()")
+    if problems:
+        raise ValueError(f"cannot register claim {cls.__name__}: " + "; ".join(problems))
+    if cls.id in _REGISTRY and type(_REGISTRY[cls.id]) is not cls:
+        raise ValueError(f"a claim with id {cls.id!r} is already registered")
+    _REGISTRY[cls.id] = cls()
+    return cls
+
+
+def registry() -> dict[str, Claim]:
+    """All registered claims by id (built-in claims are registered on `import verify`)."""
+    return dict(sorted(_REGISTRY.items()))
+
+
+def get_claim(claim_id: str) -> Claim:
+    """Return the registered claim `claim_id`, or raise UnknownClaimError listing close ids."""
+    try:
+        return _REGISTRY[claim_id]
+    except KeyError:
+        import difflib
+
+        close = difflib.get_close_matches(claim_id, list(_REGISTRY), n=3, cutoff=0.5)
+        hint = f"; did you mean {', '.join(close)}?" if close else "; run `verify list`"
+        raise UnknownClaimError(f"unknown claim id {claim_id!r}{hint}") from None
+
+
