@@ -1,0 +1,49 @@
+"""Instruments: derivatives, Hessian spectrum, critical-point finders, classification."""
+
+from verify.landscape.classify import (
+    Classification,
+    PointType,
+    classify,
+    is_critical,
+    is_local_minimum,
+    is_sosp,
+    is_strict_saddle,
+)
+from verify.landscape.critical import (
+    CriticalPoint,
+    deduplicate,
+    find_critical_point,
+    find_critical_points,
+    find_local_minimum,
+)
+from verify.landscape.derivatives import flatten, gradient, hessian, hvp, symmetrise
+from verify.landscape.spectrum import Eigenvalue, extreme_eigenvalues, lambda_max, lambda_min
+from verify.landscape.symmetry import factor_product, gl_orbit_tangents, outer_product, sorted_rows
+
+__all__ = [
+    "Classification",
+    "CriticalPoint",
+    "Eigenvalue",
+    "PointType",
+    "classify",
+    "deduplicate",
+    "extreme_eigenvalues",
+    "factor_product",
+    "find_critical_point",
+    "find_critical_points",
+    "find_local_minimum",
+    "flatten",
+    "gl_orbit_tangents",
+    "gradient",
+    "hessian",
+    "hvp",
+    "is_critical",
+    "is_local_minimum",
+    "is_sosp",
+    "is_strict_saddle",
+    "lambda_max",
+    "lambda_min",
+    "outer_product",
+    "sorted_rows",
+    "symmetrise",
+]
