@@ -1,0 +1,16 @@
+"""Hypothesis profiles for the property tests (choose with --hypothesis-profile NAME).
+
+* ``ci`` (default): few examples, derandomised so CI is reproducible; `deadline=None`
+  because the first call of a check compiles it with jit (seconds, not milliseconds).
+* ``thorough``: many more examples, random, for a real search before trusting a claim.
+* ``dev``: a handful of examples for quick iteration.
+"""
+
+from hypothesis import HealthCheck, settings
+
+# too_slow: generating an instance runs JAX's PRNG (and compiles it the first time).
+_common = dict(deadline=None, print_blob=True, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("ci", max_examples=12, derandomize=True, **_common)
+settings.register_profile("thorough", max_examples=300, **_common)
+settings.register_profile("dev", max_examples=4, **_common)
+settings.load_profile("ci")

@@ -1,0 +1,224 @@
+"""Search for counterexamples: Hypothesis strategies and the vectorised sweep.
+
+Two ways to run a claim over many instances:
+
+* `sweep`: ``jax.vmap`` of the claim's check over N instances from one seed. Instance i
+  uses the parameter set ``claim.params[i % len(claim.params)]`` and the key
+  ``jax.random.fold_in(jax.random.PRNGKey(seed), i)``, so every instance is reproducible
+  from ``(claim id, seed, i)`` alone, whatever N is. (The key is identical; arrays that
+  `generate` computes with arithmetic can differ in the last bits between the batched and
+  the one-at-a-time computation, which is why records store the arrays themselves.)
+  Parameter values must be hashable (numbers, strings, tuples). Instances are checked in chunks of a
+  fixed size (padded), so memory stays bounded and `jit` compiles once per parameter set.
+  This is what ``verify check`` runs.
+* `instances`: a Hypothesis strategy per claim (``pytest properties/``). Hypothesis owns the
+  randomness: it draws the parameter set from the claim's small grid (so the number of
+  compilations is bounded) and an integer seed, from which the JAX key is built;
+  `hypothesis.target` on the margin steers it towards violations and its shrinker towards
+  the smallest parameters and seed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import time
+from typing import Any, Callable
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from hypothesis import strategies as st
+
+from verify import _x64  # noqa: F401
+from verify.claims.base import HOLDS, INCONCLUSIVE, REFUTED, Claim, Evidence
+
+__all__ = ["SweepResult", "sweep", "instance_key", "instance_params", "make_instance", "instances"]
+
+
+def instance_key(seed: int, index: int) -> jax.Array:
+    """The PRNG key of instance `index` of a sweep with `seed`."""
+    return jax.random.fold_in(jax.random.PRNGKey(seed), index)
+
+
+def instance_params(claim: Claim, index: int) -> dict[str, Any]:
+    """The structural parameters of instance `index` (the grid is cycled through)."""
+    return dict(claim.params[index % len(claim.params)])
+
+
+def make_instance(claim: Claim, seed: int, index: int) -> dict[str, jax.Array]:
+    """Rebuild instance `index` of a sweep with `seed` (what `verify reproduce` does)."""
+    return claim.generate(instance_key(seed, index), **instance_params(claim, index))
+
+
+@dataclasses.dataclass(frozen=True)
+class SweepResult:
+    """The outcome of `sweep` over N instances.
+
+    Attributes:
+      claim_id, seed, n: what was run.
+      verdict: ``"refuted"`` if any instance refutes the claim, else ``"inconclusive"`` if
+        any instance is inconclusive, else ``"holds"``.
+      counts: instances per verdict.
+      margins: the margin of every instance, by index (NaN where not finite).
+      verdicts: the verdict of every instance, by index.
+      worst_index: the refuting instance with the smallest margin if any, else the
+        conclusive instance with the smallest margin (None if there is none).
+      smallest_margin: the margin at `worst_index` (NaN if None).
+      measured: the measured numbers of `worst_index`.
+      seconds: wall time of the sweep (compilation included).
+    """
+
+    claim_id: str
+    seed: int
+    n: int
+    verdict: str
+    counts: dict[str, int]
+    margins: np.ndarray
+    verdicts: list[str]
+    worst_index: int | None
+    smallest_margin: float
+    measured: dict[str, Any]
+    seconds: float
+
+
+@functools.lru_cache(maxsize=None)
+def _batched_check(claim: Claim, params_items: tuple) -> Callable:
+    params = dict(params_items)
+    gen = functools.partial(claim.generate, **params)
+    if claim.vectorised:
+
+        @jax.jit
+        def run(keys):
+            inst = jax.vmap(gen)(keys)
+            return jax.vmap(claim.check)(inst)
+
+        return run
+    one = jax.jit(lambda k: claim.check(gen(k)))
+
+    def run_loop(keys):
+        outs = [one(k) for k in keys]
+        return jax.tree_util.tree_map(lambda *xs: jnp.stack(xs), *outs)
+
+    return run_loop
+
+
+def _verdicts(ev: Evidence) -> list[str]:
+    finite = np.isfinite(np.asarray(ev.margin))
+    for v in ev.measured.values():
+        a = np.asarray(v)
+        finite &= np.all(np.isfinite(a.reshape(a.shape[0], -1)), axis=1)
+    conclusive = np.asarray(ev.conclusive, dtype=bool) & finite
+    margin = np.asarray(ev.margin)
+    return [
+        INCONCLUSIVE if not c else (HOLDS if m >= 0 else REFUTED) for c, m in zip(conclusive, margin)
+    ]
+
+
+def sweep(
+    claim: Claim,
+    n: int,
+    seed: int = 0,
+    chunk: int = 64,
+    progress: Callable[[int, int], None] | None = None,
+) -> SweepResult:
+    """Check `claim` on instances 0..n-1 of `seed`, vectorised; see the module docstring.
+
+    Args:
+      claim: a registered or user-defined `Claim`.
+      n: number of instances (>= 1).
+      seed: the sweep's seed (a non-negative integer).
+      chunk: instances per vmapped batch; bounds memory (the last batch is padded).
+      progress: optional callback ``(done, total)`` called after each batch; library code
+        does not print, the CLI passes a callback that does.
+    """
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"n must be a positive integer; got {n!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer; got {seed!r}")
+    if chunk < 1:
+        raise ValueError(f"chunk must be a positive integer; got {chunk!r}")
+    start = time.perf_counter()
+    n_sets = len(claim.params)
+    margins = np.full(n, np.nan)
+    verdicts: list[str] = [INCONCLUSIVE] * n
+    measured_by_index: dict[int, dict[str, np.ndarray]] = {}
+    all_measured: list[tuple[np.ndarray, dict[str, np.ndarray]]] = []
+    done = 0
+    for j, params in enumerate(claim.params):
+        idx = np.arange(j, n, n_sets)
+        if idx.size == 0:
+            continue
+        run = _batched_check(claim, tuple(sorted(params.items())))
+        size = min(chunk, idx.size)
+        for lo in range(0, idx.size, size):
+            block = idx[lo : lo + size]
+            padded = np.concatenate([block, np.repeat(block[-1:], size - block.size)])
+            keys = jax.vmap(lambda i: instance_key(seed, i))(jnp.asarray(padded))
+            ev = jax.device_get(run(keys))
+            ev = jax.tree_util.tree_map(lambda a: np.asarray(a)[: block.size], ev)
+            m = np.asarray(ev.margin, dtype=np.float64)
+            margins[block] = np.where(np.isfinite(m), m, np.nan)
+            for i, v in zip(block, _verdicts(ev)):
+                verdicts[i] = v
+            all_measured.append((block, {k: np.asarray(v) for k, v in ev.measured.items()}))
+            done += block.size
+            if progress is not None:
+                progress(done, n)
+    counts = {v: verdicts.count(v) for v in (HOLDS, REFUTED, INCONCLUSIVE)}
+    refuting = [i for i in range(n) if verdicts[i] == REFUTED]
+    conclusive = [i for i in range(n) if verdicts[i] != INCONCLUSIVE]
+    pool = refuting or conclusive
+    worst = min(pool, key=lambda i: (margins[i], i)) if pool else None
+    if worst is not None:
+        for block, meas in all_measured:
+            where = np.nonzero(block == worst)[0]
+            if where.size:
+                measured_by_index[worst] = {k: v[where[0]] for k, v in meas.items()}
+    overall = REFUTED if refuting else (INCONCLUSIVE if counts[INCONCLUSIVE] else HOLDS)
+    return SweepResult(
+        claim_id=claim.id,
+        seed=int(seed),
+        n=int(n),
+        verdict=overall,
+        counts=counts,
+        margins=margins,
+        verdicts=verdicts,
+        worst_index=worst,
+        smallest_margin=float(margins[worst]) if worst is not None else float("nan"),
+        measured=measured_by_index.get(worst, {}) if worst is not None else {},
+        seconds=time.perf_counter() - start,
+    )
+
+
+@st.composite
+def instances(draw, claim: Claim, params: tuple[dict[str, Any], ...] | None = None):
+    """Hypothesis strategy for `(params, seed, instance)` of `claim`.
+
+    The parameter set is drawn from `params` (default: the claim's own grid), earlier
+    entries first so that the shrinker moves to the smallest; the seed is an integer that
+    Hypothesis owns and shrinks towards 0.
+    """
+    grid = params if params is not None else claim.params
+    chosen = draw(st.sampled_from(list(grid)))
+    seed = draw(st.integers(min_value=0, max_value=2**31 - 1))
+    instance = claim.generate(jax.random.PRNGKey(seed), **chosen)
+    return dict(chosen), seed, instance
+
+
+@st.composite
+def psd_matrices(draw, *, sizes=(2, 3, 5), min_value=-10.0, max_value=10.0, singular=True):
+    """Symmetric PSD matrices M = B B^T with Hypothesis-drawn entries, so they shrink.
+
+    ``n`` is drawn from the small set `sizes` (bounded compilations); B is n x k with k
+    drawn in [1, n] when `singular` (rank-deficient M included), else k = n.
+    """
+    n = draw(st.sampled_from(sizes))
+    k = draw(st.integers(1, n)) if singular else n
+    entries = st.floats(min_value, max_value, allow_nan=False, allow_infinity=False)
+    b = np.asarray(draw(st.lists(entries, min_size=n * k, max_size=n * k)), dtype=np.float64)
+    b = b.reshape(n, k)
+    return b @ b.T
+
+
+__all__ += ["psd_matrices"]
