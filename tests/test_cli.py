@@ -1,0 +1,348 @@
+"""The `verify` command line: list, check, reproduce, --import, exit codes and errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import textwrap
+
+import jax
+import jax.numpy as jnp
+import pytest
+
+from verify import REFUTED, Claim, compare, register
+from verify import records
+from verify.claims import base
+from verify.cli import DEFAULT_N, main
+
+
+class ToyIdentity(Claim):
+    """sum(x * x) equals the dot product x . x (holds)."""
+
+    id = "test/toy-identity"
+    source = "tests/test_cli.py (toy identity)"
+    statement = "For every vector x, sum_i x_i * x_i = x . x."
+    kind = "pointwise"
+    params = ({"dim": 2}, {"dim": 3})
+
+    def generate(self, key, dim):
+        return {"x": jax.random.normal(key, (dim,))}
+
+    def check(self, instance):
+        x = instance["x"]
+        rhs = jnp.dot(x, x)
+        return compare(jnp.sum(x * x), rhs, "identity", rtol=1e-12, scale=jnp.maximum(jnp.abs(rhs), 1.0))
+
+
+class ToyFalse(Claim):
+    """Every entry of a uniform vector is <= 0.5 (false, and expected to be refuted)."""
+
+    id = "test/toy-false"
+    source = "tests/test_cli.py (toy false statement)"
+    statement = "For x uniform on [0, 1]^d, max_i x_i <= 0.5."
+    kind = "pointwise"
+    expected = REFUTED
+    params = ({"dim": 2}, {"dim": 3})
+
+    def generate(self, key, dim):
+        return {"x": jax.random.uniform(key, (dim,))}
+
+    def check(self, instance):
+        return compare(jnp.max(instance["x"]), 0.5, "upper", rtol=0.0)
+
+
+class ToySurprise(ToyFalse):
+    """The same false statement, but (wrongly) expected to hold."""
+
+    id = "test/toy-surprise"
+    expected = "holds"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def toys():
+    """Register the toy claims for this module only, so `--all` elsewhere never sees them."""
+    added = [register(ToyIdentity), register(ToyFalse), register(ToySurprise)]
+    yield
+    for c in added:
+        base._REGISTRY.pop(c.id, None)
+
+
+def _run(capsys, *argv):
+    rc = main(list(argv))
+    cap = capsys.readouterr()
+    return rc, cap.out, cap.err
+
+
+# --- list ------------------------------------------------------------------------------
+
+
+def test_list(capsys):
+    rc, out, err = _run(capsys, "list")
+    assert rc == 0 and err == ""
+    header = out.splitlines()[0].split()
+    assert header == ["id", "kind", "expected", "source"]
+    row = next(line for line in out.splitlines() if line.startswith("test/toy-false "))
+    assert row.split()[1:3] == ["pointwise", "refuted"]
+    assert "tests/test_cli.py (toy false statement)" in row
+
+
+def test_list_subprocess():
+    proc = subprocess.run(
+        [sys.executable, "-m", "verify", "list"], capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[0].split() == ["id", "kind", "expected", "source"]
+    assert "test/toy" not in proc.stdout  # the toys are registered in this process only
+
+
+# --- check -----------------------------------------------------------------------------
+
+
+def test_default_n():
+    assert DEFAULT_N == 64
+
+
+def test_check_table_records_and_progress(capsys, tmp_path):
+    out_dir = tmp_path / "res"
+    rc, out, err = _run(
+        capsys, "check", "test/toy-identity", "test/toy-false", "--n", "8", "--seed", "1", "--out", str(out_dir)
+    )
+    assert rc == 0, out + err
+    lines = out.splitlines()
+    assert lines[0].split() == ["claim", "source", "instances", "verdict", "smallest", "margin", "time"]
+    ident = next(line for line in lines if line.startswith("test/toy-identity "))
+    false = next(line for line in lines if line.startswith("test/toy-false "))
+    assert " 8  holds " in ident and " 8  refuted " in false
+    path = out_dir / "test__toy-false.json"
+    assert path.is_file()
+    assert not (out_dir / "test__toy-identity.json").exists()  # only refuted claims are written
+    assert f"verify reproduce {path}" in out
+    assert "all 2 verdicts as expected" in out
+    assert "[1/2] test/toy-identity 8/8" in err and "[2/2] test/toy-false refuted" in err
+    rec = json.loads(path.read_text())
+    assert rec["verdict"] == "refuted" and rec["n"] == 8 and rec["seed"] == 1
+    assert rec["commands"]["reproduce"] == f"verify reproduce {path}"
+    assert rec["commands"]["check"].startswith("verify check test/toy-false --n 8 --seed 1")
+
+
+def test_check_json_is_byte_identical_for_the_same_seed(capsys, tmp_path):
+    argv = ["check", "test/toy-false", "test/toy-identity", "--n", "10", "--seed", "3", "--json", "--out", str(tmp_path)]
+    texts, files = [], []
+    for _ in range(2):
+        rc, out, err = _run(capsys, *argv)
+        assert rc == 0, err
+        recs = json.loads(out)
+        assert [r["claim_id"] for r in recs] == ["test/toy-false", "test/toy-identity"]
+        for r in recs:
+            r.pop("seconds")
+        texts.append(records.dumps_record(recs))
+        raw = (tmp_path / "test__toy-false.json").read_text()
+        files.append(re.sub(r'\n  "seconds": [^\n]*\n', "\n", raw))
+        assert files[-1] != raw  # the timing line was there and is the only thing removed
+    assert texts[0] == texts[1]
+    assert files[0] == files[1]
+
+
+def test_check_unexpected_verdict_exits_1(capsys, tmp_path):
+    rc, out, err = _run(capsys, "check", "test/toy-surprise", "--n", "4", "--out", str(tmp_path), "-q")
+    assert rc == 1
+    assert "refuted (expected holds)" in out
+    assert "UNEXPECTED: test/toy-surprise is refuted; expected holds" in out
+    assert err == ""  # --quiet: no progress
+
+
+def test_check_unknown_claim_exits_2(capsys):
+    rc, out, err = _run(capsys, "check", "test/toy-identty")
+    assert rc == 2 and out == ""
+    assert "unknown claim id 'test/toy-identty'; did you mean test/toy-identity" in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["check", "test/toy-false", "--n", "0"], "argument --n: expected a positive integer; found '0'"),
+        (["check", "test/toy-false", "--n", "ten"], "argument --n: expected a positive integer; found 'ten'"),
+        (["check", "test/toy-false", "--seed", "-1"], "argument --seed: expected a non-negative integer; found '-1'"),
+        (["check", "test/toy-false", "--all"], "give claim ids or --all, not both"),
+        (["check"], "give at least one claim id"),
+        (["frobnicate"], "argument {list,check,reproduce}: invalid choice: 'frobnicate'"),
+        (["list", "--import", "no_such_module_xyz"], "--import 'no_such_module_xyz': cannot import module"),
+        (["list", "--import", "missing/claims.py"], "--import 'missing/claims.py': expected a .py file; no file at"),
+    ],
+)
+def test_usage_errors_exit_2(capsys, argv, message):
+    rc, out, err = _run(capsys, *argv)
+    assert rc == 2
+    assert message in err
+    assert "Traceback" not in err
+
+
+# --- reproduce -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def record_path(tmp_path_factory):
+    out_dir = tmp_path_factory.mktemp("rec")
+    assert main(["check", "test/toy-false", "--n", "6", "--out", str(out_dir), "-q"]) == 0
+    return out_dir / "test__toy-false.json"
+
+
+def test_reproduce_still_fails(capsys, record_path):
+    rc, out, err = _run(capsys, "reproduce", str(record_path))
+    assert rc == 0, err
+    assert "claim test/toy-false" in out
+    assert re.search(r"verdict\s+refuted\s+refuted", out)
+    assert "bit-identical" in out and "still fails: yes" in out
+
+
+def test_reproduce_json(capsys, record_path):
+    rc, out, err = _run(capsys, "reproduce", str(record_path), "--json")
+    doc = json.loads(out)
+    assert rc == 0 and doc["still_fails"] and doc["regenerated_identical"] and doc["matches"]
+    assert doc["stored_margin"] == doc["recomputed_margin"] < 0
+
+
+def test_reproduce_changed_verdict_exits_1(capsys, record_path, tmp_path):
+    rec = json.loads(record_path.read_text())
+    x = rec["instance"]["arrays"]["x"]
+    x["data"] = [0.25] * len(x["data"])  # this instance satisfies the statement
+    path = tmp_path / "edited.json"
+    path.write_text(json.dumps(rec))
+    rc, out, err = _run(capsys, "reproduce", str(path))
+    assert rc == 1
+    assert "DIFFERS from the stored arrays in x" in out and "still fails: no" in out
+    assert "recomputed verdict 'holds' differs from stored verdict 'refuted'" in err
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (lambda r: "not json at all", "not JSON ("),
+        (lambda r: {k: v for k, v in r.items() if k != "instance"}, "missing key 'instance'"),
+        (lambda r: {**r, "schema": "verify.record/9"}, "unsupported schema version 'verify.record/9'"),
+        (
+            lambda r: {**r, "instance": {**r["instance"], "arrays": {"x": {**r["instance"]["arrays"]["x"], "shape": [7]}}}},
+            "instance.arrays['x']: shape [7] needs 7 values",
+        ),
+        (lambda r: {**r, "claim_id": "test/toy-flase"}, "unknown claim id 'test/toy-flase'; did you mean test/toy-false"),
+    ],
+    ids=["not-json", "missing-key", "schema", "shape", "unknown-claim"],
+)
+def test_reproduce_malformed_exits_2(capsys, record_path, tmp_path, edit, message):
+    rec = edit(json.loads(record_path.read_text()))
+    path = tmp_path / "bad.json"
+    path.write_text(rec if isinstance(rec, str) else json.dumps(rec))
+    rc, out, err = _run(capsys, "reproduce", str(path))
+    assert rc == 2 and out == ""
+    assert err.startswith(f"verify reproduce: error: {path}: ")
+    assert message in err
+    assert "Traceback" not in err
+
+
+# --- user-defined claims via --import ---------------------------------------------------
+
+USER_CLAIMS = textwrap.dedent(
+    '''
+    """A user's own claim, defined outside the package."""
+    import jax
+    import jax.numpy as jnp
+    from verify import REFUTED, Claim, compare, register
+
+
+    @register
+    class UserFalse(Claim):
+        """A false bound: a standard normal vector has norm <= 1."""
+
+        id = "user/norm-at-most-one"
+        source = "a user file"
+        statement = "For x ~ N(0, I_3), ||x|| <= 1."
+        expected = REFUTED
+        params = ({"dim": 3},)
+
+        def generate(self, key, dim):
+            return {"x": jax.random.normal(key, (dim,))}
+
+        def check(self, instance):
+            return compare(jnp.linalg.norm(instance["x"]), 1.0, "upper", rtol=0.0)
+    '''
+)
+
+
+def _forget_user_module(path: str) -> None:
+    """Undo an --import of `path` in this process, as if it were a fresh one."""
+    base._REGISTRY.pop("user/norm-at-most-one", None)
+    module = records._MODULE_OF_FILE.pop(os.path.abspath(path), None)
+    if module is not None:
+        records._FILE_OF_MODULE.pop(module.__name__, None)
+        sys.modules.pop(module.__name__, None)
+
+
+@pytest.fixture
+def user_file(tmp_path):
+    path = tmp_path / "my_claims.py"
+    path.write_text(USER_CLAIMS)
+    yield str(path)
+    _forget_user_module(str(path))
+
+
+def test_import_file_check_and_reproduce(capsys, tmp_path, user_file):
+    out_dir = tmp_path / "res"
+    rc, out, err = _run(capsys, "check", "user/norm-at-most-one", "--import", user_file, "--n", "8", "--out", str(out_dir))
+    assert rc == 0, out + err
+    rec_path = out_dir / "user__norm-at-most-one.json"
+    rec = json.loads(rec_path.read_text())
+    assert rec["claim_module"] == {"name": "_verify_user_my_claims", "file": user_file}
+    assert rec["commands"]["check"] == f"verify check user/norm-at-most-one --n 8 --seed 0 --import {user_file}"
+
+    _forget_user_module(user_file)  # reproduce must load the claim again from the recorded path
+    rc, out, err = _run(capsys, "reproduce", str(rec_path))
+    assert rc == 0, err
+    assert "still fails: yes" in out and "bit-identical" in out
+    assert "user/norm-at-most-one" in base._REGISTRY
+
+
+def test_import_file_lists_user_claims(capsys, user_file):
+    rc, out, err = _run(capsys, "list", "--import", user_file)
+    assert rc == 0 and "user/norm-at-most-one" in out
+    rc, out, err = _run(capsys, "list", "--import", user_file)  # a second import is a no-op
+    assert rc == 0, err
+
+
+def test_import_broken_file_exits_2(capsys, tmp_path):
+    path = tmp_path / "broken.py"
+    path.write_text("def oops(:\n")
+    rc, out, err = _run(capsys, "list", "--import", str(path))
+    assert rc == 2
+    assert f"--import '{path}': importing {path} raised SyntaxError" in err
+    assert "_verify_user_broken" not in sys.modules
+
+
+def test_import_file_subprocess_reproduce(tmp_path):
+    """A fresh process: `check --import` writes the record, `reproduce` alone loads it back."""
+    path = tmp_path / "sub_claims.py"
+    path.write_text(USER_CLAIMS)
+    out_dir = tmp_path / "res"
+    check = subprocess.run(
+        [sys.executable, "-m", "verify", "check", "user/norm-at-most-one", "--import", str(path),
+         "--n", "4", "--out", str(out_dir)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert check.returncode == 0, check.stderr
+    rep = subprocess.run(
+        [sys.executable, "-m", "verify", "reproduce", str(out_dir / "user__norm-at-most-one.json")],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert rep.returncode == 0, rep.stderr
+    assert "still fails: yes" in rep.stdout
+
+
+def test_check_unwritable_out_exits_2(capsys, tmp_path):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")
+    rc, out, err = _run(capsys, "check", "test/toy-false", "--n", "4", "--out", str(blocker), "-q")
+    assert rc == 2
+    assert f"argument --out: cannot write {blocker / 'test__toy-false.json'}" in err

@@ -1,0 +1,351 @@
+"""Result records: building, writing, reading, validating and reproducing them."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+import re
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import verify
+from verify import REFUTED, Claim, compare, register, sweep
+from verify.claims import base
+from verify.errors import RecordError, UnknownClaimError
+from verify.records import (
+    SCHEMA,
+    decode_array,
+    dumps_record,
+    encode_array,
+    read_record,
+    reproduce,
+    result_record,
+    validate_record,
+    write_record,
+)
+
+
+class ToyIdentity(Claim):
+    """sum(x * x) equals the dot product x . x (holds)."""
+
+    id = "test/rec-identity"
+    source = "tests/test_records.py (toy)"
+    statement = "For every vector x, sum_i x_i * x_i = x . x."
+    kind = "pointwise"
+    params = ({"dim": 2}, {"dim": 3})
+
+    def generate(self, key, dim):
+        return {"x": jax.random.normal(key, (dim,))}
+
+    def check(self, instance):
+        x = instance["x"]
+        lhs, rhs = jnp.sum(x * x), jnp.dot(x, x)
+        return compare(lhs, rhs, "identity", rtol=1e-12, scale=jnp.maximum(jnp.abs(rhs), 1.0))
+
+
+class ToyFalse(Claim):
+    """Every entry of a uniform vector is <= 0.5 (false; expected to be refuted)."""
+
+    id = "test/rec-false"
+    source = "tests/test_records.py (toy)"
+    statement = "For x uniform on [0, 1]^d, max_i x_i <= 0.5."
+    kind = "pointwise"
+    expected = REFUTED
+    params = ({"dim": 2}, {"dim": 3})
+
+    def generate(self, key, dim):
+        return {"x": jax.random.uniform(key, (dim,))}
+
+    def check(self, instance):
+        return compare(jnp.max(instance["x"]), 0.5, "upper", rtol=0.0)
+
+
+@pytest.fixture(scope="module")
+def toys():
+    """Register the toy claims for this module only; remove them afterwards."""
+    added = [register(ToyIdentity), register(ToyFalse)]
+    yield {c.id: base._REGISTRY[c.id] for c in added}
+    for c in added:
+        base._REGISTRY.pop(c.id, None)
+
+
+@pytest.fixture(scope="module")
+def refuted_record(toys):
+    claim = toys["test/rec-false"]
+    res = sweep(claim, 12, seed=5)
+    return result_record(claim, res, "verify check test/rec-false --n 12 --seed 5", path="out/x.json")
+
+
+def _bits(a: np.ndarray) -> bytes:
+    return a.dtype.str.encode() + str(a.shape).encode() + a.tobytes()
+
+
+# --- arrays ----------------------------------------------------------------------------
+
+
+def test_array_round_trip_is_exact_for_awkward_floats():
+    values = np.array([0.1, 1 / 3, 5e-324, 1e308, -0.0, 2.0**-1074, np.nextafter(1.0, 2.0),
+                       np.nan, np.inf, -np.inf])
+    enc = encode_array(values)
+    assert enc["data"][-3:] == ["nan", "inf", "-inf"]
+    text = json.dumps(enc)  # must be valid JSON without NaN literals
+    assert "NaN" not in text and "Infinity" not in text
+    back = decode_array(json.loads(text))
+    assert _bits(back) == _bits(values)
+
+
+@pytest.mark.parametrize(
+    "arr",
+    [
+        np.arange(6, dtype=np.int32).reshape(2, 3),
+        np.array([True, False]),
+        np.array(np.float32(1 / 3)),
+        np.array([1 + 2j, np.nan - 0.1j]),
+        np.zeros((0, 3)),
+    ],
+    ids=["int32", "bool", "float32-scalar", "complex", "empty"],
+)
+def test_array_round_trip_other_dtypes(arr):
+    back = decode_array(json.loads(json.dumps(encode_array(arr))))
+    assert _bits(back) == _bits(arr)
+
+
+def test_record_round_trip_keeps_every_bit(refuted_record, tmp_path):
+    rec = copy.deepcopy(refuted_record)
+    awkward = np.array([[0.1, 1 / 3], [5e-324, 1e308], [-0.0, np.nan], [np.inf, -np.inf]])
+    rec["measured"]["awkward"] = encode_array(awkward)
+    path = tmp_path / "r.json"
+    write_record(rec, path)
+    back = read_record(path)
+    assert back == json.loads(dumps_record(rec))
+    assert _bits(decode_array(back["measured"]["awkward"])) == _bits(awkward)
+    stored = decode_array(back["instance"]["arrays"]["x"])
+    regenerated = np.asarray(verify.make_instance(ToyFalse(), 5, back["instance"]["index"])["x"])
+    assert _bits(stored) == _bits(regenerated)
+
+
+# --- record contents -------------------------------------------------------------------
+
+
+def test_refuted_record_contents(refuted_record):
+    rec = refuted_record
+    assert rec["schema"] == SCHEMA
+    assert rec["claim_id"] == "test/rec-false"
+    assert rec["verdict"] == "refuted"
+    assert rec["n"] == 12 and rec["seed"] == 5
+    assert sum(rec["counts"].values()) == 12 and rec["counts"]["refuted"] >= 1
+    inst = rec["instance"]
+    assert inst["role"] == "refuting" and inst["index"] == rec["worst_index"]
+    assert inst["verdict"] == inst["sweep_verdict"] == "refuted"
+    assert inst["params"] == {"dim": [2, 3][inst["index"] % 2]}
+    assert rec["smallest_margin"] == inst["sweep_margin"] < 0
+    assert set(rec["versions"]) == {"python", "jax", "jaxlib", "numpy", "hypothesis", "verify"}
+    assert rec["versions"]["verify"] == verify.__version__
+    assert rec["commands"] == {
+        "check": "verify check test/rec-false --n 12 --seed 5 --import " + ToyFalse.__module__,
+        "reproduce": "verify reproduce out/x.json",
+    }
+    assert rec["claim_module"] == {"name": ToyFalse.__module__, "file": None}
+    validate_record(rec)
+
+
+def test_holding_record_stores_the_worst_instance(toys):
+    claim = toys["test/rec-identity"]
+    res = sweep(claim, 6, seed=0)
+    rec = result_record(claim, res, "cmd")
+    assert rec["verdict"] == "holds"
+    assert rec["instance"]["role"] == "worst" and rec["instance"]["index"] == res.worst_index
+    assert rec["commands"]["reproduce"] == "verify reproduce FILE"
+
+
+def test_same_seed_gives_identical_bytes_apart_from_seconds(toys):
+    claim = toys["test/rec-false"]
+    texts = []
+    for _ in range(2):
+        rec = result_record(claim, sweep(claim, 10, seed=2), "cmd")
+        assert isinstance(rec.pop("seconds"), float)
+        texts.append(dumps_record(rec))
+    assert texts[0] == texts[1]
+
+
+def test_result_record_rejects_mismatched_claim(toys):
+    res = sweep(toys["test/rec-false"], 2, seed=0)
+    with pytest.raises(ValueError, match=re.escape("claim and sweep_result must match")):
+        result_record(toys["test/rec-identity"], res, "cmd")
+
+
+# --- reproduce -------------------------------------------------------------------------
+
+
+def test_reproduce_says_still_fails(refuted_record, tmp_path):
+    path = tmp_path / "r.json"
+    write_record(refuted_record, path)
+    out = reproduce(path)
+    assert out.claim_id == "test/rec-false"
+    assert out.still_fails and out.matches
+    assert out.stored_verdict == out.recomputed_verdict == "refuted"
+    assert out.recomputed_margin == out.stored_margin < 0
+    assert out.regenerated_identical and out.differing_arrays == () and out.params_match
+    assert float(out.measured["measured"]) > 0.5
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        out.still_fails = False  # immutable
+
+
+def test_reproduce_uses_the_stored_arrays_not_the_seed(refuted_record):
+    rec = copy.deepcopy(refuted_record)
+    x = decode_array(rec["instance"]["arrays"]["x"])
+    rec["instance"]["arrays"]["x"] = encode_array(np.full_like(x, 0.25))  # now it holds
+    out = reproduce(rec)
+    assert out.recomputed_verdict == "holds" and not out.still_fails and not out.matches
+    assert not out.regenerated_identical and out.differing_arrays == ("x",)
+
+
+def test_reproduce_stored_instance_breaking_a_hypothesis_is_inconclusive(refuted_record):
+    rec = copy.deepcopy(refuted_record)
+    x = decode_array(rec["instance"]["arrays"]["x"])
+    rec["instance"]["arrays"]["x"] = encode_array(np.full_like(x, np.nan))
+    out = reproduce(rec)
+    assert out.recomputed_verdict == "inconclusive" and "NaN or inf" in out.error
+
+
+# --- malformed records -----------------------------------------------------------------
+
+
+def _write(tmp_path, rec) -> str:
+    path = tmp_path / "bad.json"
+    path.write_text(rec if isinstance(rec, str) else json.dumps(rec))
+    return str(path)
+
+
+def test_not_json(tmp_path):
+    path = _write(tmp_path, "{not json")
+    with pytest.raises(RecordError, match=re.escape(f"{path}: not JSON (")):
+        reproduce(path)
+
+
+def test_not_an_object(tmp_path):
+    path = _write(tmp_path, "[1, 2]")
+    with pytest.raises(RecordError, match=re.escape(f"{path}: a record must be a JSON object; found list")):
+        read_record(path)
+
+
+def test_missing_key(refuted_record, tmp_path):
+    rec = copy.deepcopy(refuted_record)
+    del rec["seed"]
+    path = _write(tmp_path, rec)
+    with pytest.raises(RecordError, match=re.escape(f"{path}: missing key 'seed'")):
+        reproduce(path)
+
+
+def test_missing_instance_key(refuted_record, tmp_path):
+    rec = copy.deepcopy(refuted_record)
+    del rec["instance"]["arrays"]
+    path = _write(tmp_path, rec)
+    with pytest.raises(RecordError, match=re.escape(f"{path}: instance: missing key 'arrays'")):
+        reproduce(path)
+
+
+def test_wrong_type(refuted_record, tmp_path):
+    rec = copy.deepcopy(refuted_record)
+    rec["n"] = "12"
+    path = _write(tmp_path, rec)
+    with pytest.raises(RecordError, match=re.escape(f"{path}: key 'n' must be integer; found str '12'")):
+        reproduce(path)
+
+
+def test_wrong_schema(refuted_record, tmp_path):
+    rec = copy.deepcopy(refuted_record)
+    rec["schema"] = "verify.record/0"
+    path = _write(tmp_path, rec)
+    with pytest.raises(
+        RecordError,
+        match=re.escape(f"{path}: unsupported schema version 'verify.record/0'; this verify reads 'verify.record/1'"),
+    ):
+        reproduce(path)
+
+
+def test_shape_disagrees_with_data(refuted_record, tmp_path):
+    rec = copy.deepcopy(refuted_record)
+    arr = rec["instance"]["arrays"]["x"]
+    n = len(arr["data"])
+    arr["shape"] = [n + 1]
+    path = _write(tmp_path, rec)
+    with pytest.raises(
+        RecordError,
+        match=re.escape(f"{path}: instance.arrays['x']: shape [{n + 1}] needs {n + 1} values; 'data' has {n}"),
+    ):
+        reproduce(path)
+
+
+def test_shape_disagrees_with_claim(refuted_record, tmp_path):
+    rec = copy.deepcopy(refuted_record)
+    arr = rec["instance"]["arrays"]["x"]
+    n = len(arr["data"])
+    arr["shape"] = [1, n]
+    path = _write(tmp_path, rec)
+    with pytest.raises(
+        RecordError,
+        match=re.escape(
+            f"{path}: instance does not fit the claim: array 'x' has shape [1, {n}] "
+            f"but claim 'test/rec-false' generates shape [{n}]"
+        ),
+    ):
+        reproduce(path)
+
+
+def test_wrong_dtype(refuted_record, tmp_path):
+    rec = copy.deepcopy(refuted_record)
+    rec["instance"]["arrays"]["x"]["dtype"] = "int64"
+    path = _write(tmp_path, rec)
+    with pytest.raises(RecordError, match=re.escape(f"{path}: instance.arrays['x']: 'data' of an int64 array must hold integers")):
+        reproduce(path)
+    rec["instance"]["arrays"]["x"]["dtype"] = "float128x"
+    path = _write(tmp_path, rec)
+    with pytest.raises(RecordError, match=re.escape(f"{path}: instance.arrays['x']: unknown dtype 'float128x'")):
+        reproduce(path)
+
+
+def test_bad_float_string(refuted_record, tmp_path):
+    rec = copy.deepcopy(refuted_record)
+    rec["instance"]["arrays"]["x"]["data"][0] = "NaN"
+    path = _write(tmp_path, rec)
+    with pytest.raises(
+        RecordError,
+        match=re.escape(f"{path}: instance.arrays['x'].data[0]: expected a number or 'nan', 'inf', '-inf'; found 'NaN'"),
+    ):
+        reproduce(path)
+
+
+def test_unknown_claim_names_the_file(refuted_record, tmp_path):
+    rec = copy.deepcopy(refuted_record)
+    rec["claim_id"] = "nope/none"
+    rec["claim_module"] = {"name": "verify.claims", "file": None}
+    path = _write(tmp_path, rec)
+    with pytest.raises(UnknownClaimError, match=re.escape(f"{path}: unknown claim id 'nope/none'")):
+        reproduce(path)
+
+
+def test_unloadable_module_names_the_file(refuted_record, tmp_path):
+    rec = copy.deepcopy(refuted_record)
+    rec["claim_id"] = "nope/none"
+    rec["claim_module"] = {"name": "_verify_user_gone", "file": str(tmp_path / "gone.py")}
+    path = _write(tmp_path, rec)
+    with pytest.raises(RecordError, match=re.escape(f"{path}: claim 'nope/none' is not registered and its module could not be loaded again")):
+        reproduce(path)
+
+
+def test_missing_file(tmp_path):
+    path = str(tmp_path / "absent.json")
+    with pytest.raises(RecordError, match=re.escape(f"{path}: cannot read the record file")):
+        reproduce(path)
+
+
+def test_nan_margin_round_trips(toys, tmp_path):
+    rec = result_record(toys["test/rec-false"], sweep(toys["test/rec-false"], 2, seed=0), "cmd")
+    rec["smallest_margin"] = "nan"
+    write_record(rec, tmp_path / "n.json")
+    assert read_record(tmp_path / "n.json")["smallest_margin"] == "nan"

@@ -1,0 +1,351 @@
+"""The ``verify`` command line: ``verify list | check | reproduce``.
+
+::
+
+    verify list                              # the registered claims
+    verify check mf/scalar mf/sosp-global    # sweep some claims (or --all)
+    verify check --all --n 256 --seed 1 --json > results.json
+    verify check my/claim --import my_claims.py
+    verify reproduce results/mf__sosp-global.json
+
+Exit codes: 0 when every verdict is the expected one (a claim the toolkit expects to be
+refuted that is refuted counts as expected), 1 when a verdict differs from expectation
+(``check``) or a recomputed verdict differs from the stored one (``reproduce``), 2 for
+usage errors (unknown claim id, bad option value, malformed record file). User errors are
+reported on stderr in one line, never as a traceback. Progress goes to stderr as plain
+lines, so it works when stderr is not a terminal; results go to stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import shlex
+import shutil
+import sys
+import time
+from typing import Any, Sequence, TextIO
+
+__all__ = ["main", "DEFAULT_N", "DEFAULT_SEED", "DEFAULT_OUT"]
+
+#: Instances per claim for ``verify check`` when ``--n`` is not given. One vmapped chunk
+#: (the sweep's default chunk size is 64), so each parameter set compiles once and
+#: ``verify check --all`` stays within a few minutes on a 2-core machine.
+DEFAULT_N = 64
+DEFAULT_SEED = 0
+DEFAULT_OUT = "results"
+_SOURCE_WIDTH = 40
+
+
+class _UsageError(Exception):
+    """A user error: printed on stderr as one line, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse would print usage and sys.exit(2)
+        raise _UsageError(f"{self.prog}: error: {message}\n{self.format_usage().strip()}")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer; found {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer; found {text!r}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer; found {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer; found {text!r}")
+    return value
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--import",
+        dest="imports",
+        action="append",
+        default=[],
+        metavar="MODULE_OR_PATH",
+        help="import user-defined claims from a module name or a .py file first (repeatable)",
+    )
+    parser = _Parser(
+        prog="verify",
+        description="Check theorems about neural-network loss landscapes numerically.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="{list,check,reproduce}", parser_class=_Parser)
+    sub.required = True
+
+    sub.add_parser("list", parents=[common], help="list the registered claims")
+
+    check = sub.add_parser(
+        "check",
+        parents=[common],
+        help="sweep claims over random instances and print the verdicts",
+        description="Sweep claims over random instances (vectorised) and print the verdicts. "
+        "Records of refuted claims are written to --out.",
+    )
+    check.add_argument("ids", nargs="*", metavar="ID", help="claim ids (see `verify list`)")
+    check.add_argument("--all", action="store_true", help="check every registered claim")
+    check.add_argument(
+        "--n", type=_positive_int, default=DEFAULT_N, help=f"instances per claim (default {DEFAULT_N})"
+    )
+    check.add_argument(
+        "--seed", type=_non_negative_int, default=DEFAULT_SEED, help=f"sweep seed (default {DEFAULT_SEED})"
+    )
+    check.add_argument("--json", action="store_true", help="print a JSON array of records instead of the table")
+    check.add_argument(
+        "--out", default=DEFAULT_OUT, metavar="DIR", help=f"folder for records of refuted claims (default ./{DEFAULT_OUT}/)"
+    )
+    check.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
+
+    rep = sub.add_parser(
+        "reproduce",
+        parents=[common],
+        help="recompute a record from its stored arrays",
+        description="Recompute a record's check from its stored arrays; exit 0 when the verdict is unchanged.",
+    )
+    rep.add_argument("file", metavar="FILE", help="a record written by `verify check`")
+    rep.add_argument("--json", action="store_true", help="print the outcome as JSON")
+    return parser
+
+
+# ---------------------------------------------------------------------------------------
+
+
+def _truncate(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 3].rstrip() + "..."
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[int] = ()) -> str:
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+
+    def line(cells):
+        out = [
+            str(c).rjust(w) if i in right else str(c).ljust(w) for i, (c, w) in enumerate(zip(cells, widths))
+        ]
+        return "  ".join(out).rstrip()
+
+    return "\n".join([line(header), line(["-" * w for w in widths]), *[line(r) for r in rows]])
+
+
+def _fmt_margin(x: float) -> str:
+    return "-" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.3e}"
+
+
+def _import_all(imports: Sequence[str]) -> None:
+    from verify.records import load_claims
+
+    for spec in imports:
+        try:
+            load_claims(spec)
+        except ImportError as e:
+            raise _UsageError(f"verify: error: {e}") from None
+
+
+def _cmd_list(args, out: TextIO, err: TextIO) -> int:
+    from verify import registry
+
+    claims = registry()
+    if not claims:
+        print("no claims registered", file=out)
+        return 0
+    width = max(48, shutil.get_terminal_size((100, 24)).columns - 46)
+    rows = [[c.id, c.kind, c.expected, _truncate(c.source, width)] for c in claims.values()]
+    print(_table(["id", "kind", "expected", "source"], rows), file=out)
+    return 0
+
+
+def _cmd_check(args, argv: Sequence[str], out: TextIO, err: TextIO) -> int:
+    from verify import get_claim, registry, sweep
+    from verify.errors import UnknownClaimError
+    from verify.records import dumps_record, record_filename, result_record, write_record
+
+    if args.all and args.ids:
+        raise _UsageError("verify check: error: give claim ids or --all, not both")
+    if not args.all and not args.ids:
+        raise _UsageError("verify check: error: give at least one claim id (see `verify list`) or --all")
+    if args.all:
+        claims = list(registry().values())
+        if not claims:
+            print("verify check: no claims registered", file=err)
+            return 0
+    else:
+        claims = []
+        for claim_id in dict.fromkeys(args.ids):
+            try:
+                claims.append(get_claim(claim_id))
+            except UnknownClaimError as e:
+                raise _UsageError(f"verify check: error: argument ID: {e}") from None
+
+    command = shlex.join(["verify", *argv])
+    total = len(claims)
+    results = []
+    for k, claim in enumerate(claims, 1):
+        label = f"[{k}/{total}] {claim.id}"
+
+        def progress(done: int, n: int, label=label) -> None:
+            if not args.quiet:
+                print(f"{label} {done}/{n}", file=err, flush=True)
+
+        if not args.quiet:
+            print(f"{label} 0/{args.n}", file=err, flush=True)
+        res = sweep(claim, args.n, seed=args.seed, progress=progress)
+        if not args.quiet:
+            print(f"{label} {res.verdict} ({res.seconds:.1f}s)", file=err, flush=True)
+        path = None
+        record = None
+        if res.verdict == "refuted":
+            path = os.path.join(args.out, record_filename(claim.id))
+        if path is not None or args.json:
+            record = result_record(claim, res, command, path=path)
+        if path is not None:
+            try:
+                write_record(record, path)
+            except OSError as e:
+                raise _UsageError(
+                    f"verify check: error: argument --out: cannot write {path}: {e.strerror or e}"
+                ) from None
+        results.append((claim, res, record, path))
+
+    unexpected = [(c, r) for c, r, _, _ in results if r.verdict != c.expected]
+    if args.json:
+        out.write(dumps_record([rec for _, _, rec, _ in results]))
+    else:
+        rows = []
+        for claim, res, _, _ in results:
+            v = res.verdict if res.verdict == claim.expected else f"{res.verdict} (expected {claim.expected})"
+            rows.append(
+                [claim.id, _truncate(claim.source, _SOURCE_WIDTH), str(res.n), v, _fmt_margin(res.smallest_margin), f"{res.seconds:.1f}s"]
+            )
+        print(
+            _table(["claim", "source", "instances", "verdict", "smallest margin", "time"], rows, right=(2, 4, 5)),
+            file=out,
+        )
+        written = [(c, r, p) for c, r, _, p in results if p is not None]
+        if written:
+            print("", file=out)
+            for claim, res, path in written:
+                print(f"{claim.id}: refuted at instance {res.worst_index} (seed {res.seed}); record {path}", file=out)
+                print(f"  reproduce: {shlex.join(['verify', 'reproduce', path])}", file=out)
+        print("", file=out)
+    stream = err if args.json else out
+    if unexpected:
+        for claim, res in unexpected:
+            print(f"UNEXPECTED: {claim.id} is {res.verdict}; expected {claim.expected}", file=stream)
+        print(f"{len(unexpected)} of {total} verdicts differ from expectation", file=stream)
+        return 1
+    if not args.json:
+        print(f"all {total} verdicts as expected", file=out)
+    return 0
+
+
+def _cmd_reproduce(args, out: TextIO, err: TextIO) -> int:
+    from verify.records import reproduce
+
+    t0 = time.perf_counter()
+    outcome = reproduce(args.file)
+    seconds = time.perf_counter() - t0
+    if args.json:
+        doc: dict[str, Any] = {
+            "claim_id": outcome.claim_id,
+            "seed": outcome.seed,
+            "index": outcome.index,
+            "stored_verdict": outcome.stored_verdict,
+            "recomputed_verdict": outcome.recomputed_verdict,
+            "stored_margin": _json_float(outcome.stored_margin),
+            "recomputed_margin": _json_float(outcome.recomputed_margin),
+            "still_fails": outcome.still_fails,
+            "regenerated_identical": outcome.regenerated_identical,
+            "differing_arrays": list(outcome.differing_arrays),
+            "params_match": outcome.params_match,
+            "error": outcome.error,
+            "matches": outcome.matches,
+        }
+        out.write(json.dumps(doc, sort_keys=True, indent=2) + "\n")
+    else:
+        rows = [
+            ["verdict", outcome.stored_verdict, outcome.recomputed_verdict],
+            ["margin", _fmt_full(outcome.stored_margin), _fmt_full(outcome.recomputed_margin)],
+        ]
+        print(f"claim {outcome.claim_id}, instance {outcome.index} of seed {outcome.seed}", file=out)
+        print(_table(["", "stored", "recomputed"], rows), file=out)
+        if outcome.error:
+            print(f"the stored instance breaks a hypothesis: {outcome.error}", file=out)
+        if outcome.regenerated_identical:
+            print("regenerated from (seed, index): bit-identical to the stored arrays", file=out)
+        else:
+            print(
+                "regenerated from (seed, index): DIFFERS from the stored arrays in "
+                + ", ".join(outcome.differing_arrays)
+                + " (the check above used the stored arrays)",
+                file=out,
+            )
+        if not outcome.params_match:
+            print("note: the claim's parameter grid no longer gives the stored params at this index", file=out)
+        print(f"still fails: {'yes' if outcome.still_fails else 'no'} ({seconds:.1f}s)", file=out)
+    if not outcome.matches:
+        print(
+            f"verify reproduce: recomputed verdict {outcome.recomputed_verdict!r} differs from "
+            f"stored verdict {outcome.stored_verdict!r}",
+            file=err,
+        )
+        return 1
+    return 0
+
+
+def _json_float(x: float) -> float | str:
+    from verify.records import _encode_float
+
+    return _encode_float(x)
+
+
+def _fmt_full(x: float) -> str:
+    return repr(float(x))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``verify`` command line with `argv` (default ``sys.argv[1:]``); return the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    out, err = sys.stdout, sys.stderr
+    parser = _build_parser()
+    try:
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as e:  # --help / --version
+            return int(e.code or 0)
+        from verify.errors import RecordError, UnknownClaimError
+
+        _import_all(args.imports)
+        try:
+            if args.command == "list":
+                return _cmd_list(args, out, err)
+            if args.command == "check":
+                return _cmd_check(args, argv, out, err)
+            return _cmd_reproduce(args, out, err)
+        except (RecordError, UnknownClaimError) as e:
+            raise _UsageError(f"verify {args.command}: error: {e}") from None
+    except _UsageError as e:
+        print(str(e), file=err)
+        return 2
+    except BrokenPipeError:  # `verify list | head`: stop quietly, as other tools do
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError, AttributeError):
+            pass
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

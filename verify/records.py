@@ -1,0 +1,727 @@
+"""Result records: a sweep's outcome as JSON, with the instance at full precision.
+
+A record is what ``verify check`` writes for a refuted claim (and prints for every claim
+with ``--json``) and what ``verify reproduce FILE`` reads back. It is plain JSON written
+with ``sort_keys=True`` and a fixed indent, so that the same claim, ``n`` and seed give
+byte-identical files apart from the one timing field, ``seconds``. Library code never
+prints; the CLI does.
+
+Record schema ``verify.record/1``
+---------------------------------
+
+Top-level keys (all present; ``null`` where stated):
+
+===================  ===========================  ==============================================
+key                  type                         meaning
+===================  ===========================  ==============================================
+``schema``           str                          ``"verify.record/1"``
+``claim_id``         str                          the claim's id, ``paper/short-name``
+``source``           str                          paper, theorem number and seed file
+``statement``        str                          the theorem in words, with every hypothesis
+``kind``             str                          landscape / pointwise / statistical / existence
+``expected``         str                          the verdict the toolkit expects (holds/refuted)
+``claim_module``     object                       ``{"name": str, "file": str | null}``: the
+                                                  module that defines the claim class; ``file``
+                                                  is its absolute path when it was loaded from a
+                                                  ``.py`` file (``--import path.py``), else null
+``verdict``          str                          the sweep's verdict: holds / refuted /
+                                                  inconclusive
+``n``                int                          instances tried (indices ``0 .. n-1``)
+``seed``             int                          the sweep's seed
+``counts``           object                       ``{"holds": int, "refuted": int,
+                                                  "inconclusive": int}``
+``smallest_margin``  float | str                  the sweep's margin at ``worst_index``
+                                                  (``"nan"`` when there is no conclusive one)
+``worst_index``      int | null                   the refuting instance with the smallest margin,
+                                                  else the conclusive one with the smallest
+                                                  margin, else null (all inconclusive)
+``measured``         object of arrays             the sweep's measured numbers at ``worst_index``
+``instance``         object                       the stored instance, see below
+``versions``         object                       ``python, jax, jaxlib, numpy, hypothesis,
+                                                  verify`` (str, or null when not installed)
+``platform``         object                       ``{"backend", "system", "machine"}`` (str):
+                                                  where the numbers were computed
+``command``          str                          the command that produced this record
+``commands``         object                       ``{"check": str, "reproduce": str}``: the
+                                                  command that re-runs the sweep
+                                                  (``verify check ID --n N --seed S``) and the
+                                                  one that recomputes this record
+                                                  (``verify reproduce FILE``)
+``seconds``          float                        wall time of the sweep; the only field that
+                                                  changes between identical runs
+===================  ===========================  ==============================================
+
+``instance`` (always present; which instance it is is said by ``role``):
+
+===================  ===========================  ==============================================
+key                  type                         meaning
+===================  ===========================  ==============================================
+``index``            int                          the instance's index in the sweep
+``role``             str                          ``"refuting"`` (verdict refuted: the refuting
+                                                  instance with the smallest margin),
+                                                  ``"worst"`` (no refutation: the conclusive
+                                                  instance with the smallest margin) or
+                                                  ``"first"`` (nothing conclusive: instance 0)
+``params``           object                       its structural parameters (dimensions, ...)
+``arrays``           object of arrays             the instance itself, at full precision
+``verdict``          str                          the verdict of ``claim.check_instance`` on the
+                                                  stored arrays when the record was written
+``margin``           float | str                  the margin of that check
+``measured``         object of arrays             the measured numbers of that check
+``error``            str | null                   why the stored arrays could not be checked
+                                                  (they broke a hypothesis), else null
+``sweep_verdict``    str                          the verdict the vectorised sweep gave it
+``sweep_margin``     float | str                  the margin the vectorised sweep gave it
+===================  ===========================  ==============================================
+
+The instance is regenerated for the record with `verify.search.make_instance` (the
+unbatched generator) and checked once more, unbatched, with ``claim.check_instance``.
+``verdict``/``margin`` belong to exactly the stored arrays; ``sweep_verdict`` /
+``sweep_margin`` are what the batched sweep computed and can differ in the last bits.
+
+An *array* is ``{"dtype": str, "shape": [int, ...], "data": [...]}`` with ``data`` the
+entries flattened in C order. Floats are written with Python's ``repr``, which
+round-trips exactly; NaN and infinities are the strings ``"nan"``, ``"inf"``, ``"-inf"``
+(JSON has no literal for them); complex entries are ``[real, imag]`` pairs. Scalars have
+shape ``[]`` and one entry.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import importlib.metadata
+import importlib.util
+import json
+import math
+import os
+import platform
+import re
+import shlex
+import sys
+from types import MappingProxyType, ModuleType
+from typing import Any, Mapping
+
+import jax
+import numpy as np
+
+from verify import _x64  # noqa: F401  (float64 on)
+from verify.claims.base import (
+    HOLDS,
+    INCONCLUSIVE,
+    REFUTED,
+    Claim,
+    get_claim,
+    registry,
+    verdict,
+)
+from verify.errors import InvalidInstanceError, RecordError, UnknownClaimError
+from verify.search import SweepResult, instance_key, instance_params, make_instance
+
+__all__ = [
+    "SCHEMA",
+    "ReproduceOutcome",
+    "result_record",
+    "dumps_record",
+    "write_record",
+    "read_record",
+    "validate_record",
+    "reproduce",
+    "load_claims",
+    "record_filename",
+    "check_command",
+    "encode_array",
+    "decode_array",
+]
+
+SCHEMA = "verify.record/1"
+_VERDICTS = (HOLDS, REFUTED, INCONCLUSIVE)
+_VERSIONED = ("jax", "jaxlib", "numpy", "hypothesis", "verify")
+_INDENT = 2
+
+# ---------------------------------------------------------------------------------------
+# Loading user-defined claims
+# ---------------------------------------------------------------------------------------
+
+_FILE_OF_MODULE: dict[str, str] = {}  # module name -> absolute path it was loaded from
+_MODULE_OF_FILE: dict[str, ModuleType] = {}
+
+
+def load_claims(spec: str) -> ModuleType:
+    """Import a module of user-defined claims, by module name or by ``.py`` file path.
+
+    Importing registers the claims it defines (with `verify.register`), so they run through
+    ``verify check`` exactly like built-in ones. A file is imported once per process under
+    the module name ``_verify_user_<stem>``; its absolute path is remembered so that
+    records of its claims name the file and ``verify reproduce`` can load it again.
+
+    Raises:
+      ImportError: the module or file cannot be found, or importing it raised; the
+        message names `spec` and the cause.
+    """
+    is_path = spec.endswith(".py") or os.sep in spec or (os.altsep or "\0") in spec
+    if not is_path:
+        try:
+            return importlib.import_module(spec)
+        except Exception as e:  # noqa: BLE001  (user code: report any failure the same way)
+            raise ImportError(
+                f"--import {spec!r}: cannot import module {spec!r}: {type(e).__name__}: {e}"
+            ) from e
+    path = os.path.abspath(spec)
+    if path in _MODULE_OF_FILE:
+        return _MODULE_OF_FILE[path]
+    if not os.path.isfile(path):
+        raise ImportError(f"--import {spec!r}: expected a .py file; no file at {path}")
+    stem = re.sub(r"\W", "_", os.path.splitext(os.path.basename(path))[0])
+    name = f"_verify_user_{stem}"
+    if name in sys.modules:
+        other = getattr(sys.modules[name], "__file__", None)
+        raise ImportError(
+            f"--import {spec!r}: a different file with the same name is already loaded "
+            f"({other}); rename one of them"
+        )
+    module_spec = importlib.util.spec_from_file_location(name, path)
+    if module_spec is None or module_spec.loader is None:
+        raise ImportError(f"--import {spec!r}: cannot load {path} as a Python module")
+    module = importlib.util.module_from_spec(module_spec)
+    sys.modules[name] = module  # dataclasses and typing look the module up while it runs
+    try:
+        module_spec.loader.exec_module(module)
+    except Exception as e:  # noqa: BLE001
+        del sys.modules[name]
+        raise ImportError(f"--import {spec!r}: importing {path} raised {type(e).__name__}: {e}") from e
+    _FILE_OF_MODULE[name] = path
+    _MODULE_OF_FILE[path] = module
+    return module
+
+
+def _claim_module(claim: Claim) -> dict[str, Any]:
+    name = type(claim).__module__
+    return {"name": name, "file": _FILE_OF_MODULE.get(name)}
+
+
+def _import_args(module: Mapping[str, Any]) -> list[str]:
+    """The ``--import`` arguments that make the claim of `module` available again."""
+    if module.get("file"):
+        return ["--import", module["file"]]
+    name = module.get("name") or ""
+    if name == "verify" or name.startswith("verify.") or name == "__main__":
+        return []
+    return ["--import", name]
+
+
+# ---------------------------------------------------------------------------------------
+# Arrays and floats at full precision
+# ---------------------------------------------------------------------------------------
+
+_SPECIAL = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
+
+
+def _encode_float(x: float) -> float | str:
+    x = float(x)
+    if math.isnan(x):
+        return "nan"
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    return x
+
+
+def _decode_float(x: Any, where: str) -> float:
+    if isinstance(x, str):
+        if x in _SPECIAL:
+            return _SPECIAL[x]
+        raise RecordError(f"{where}: expected a number or 'nan', 'inf', '-inf'; found {x!r}")
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        raise RecordError(f"{where}: expected a number; found {type(x).__name__} {x!r}")
+    return float(x)
+
+
+def encode_array(value: Any) -> dict[str, Any]:
+    """``{"dtype", "shape", "data"}`` for an array-like, with every float exact.
+
+    Python floats are written with ``repr`` by `json`, which round-trips every float64
+    (and every float32/float16, which widen exactly); NaN and infinities become strings.
+    """
+    arr = np.asarray(jax.device_get(value))
+    kind = arr.dtype.kind
+    flat = arr.reshape(-1)
+    if kind == "f" or arr.dtype.name == "bfloat16":
+        data: list[Any] = [_encode_float(x) for x in flat.astype(np.float64).tolist()]
+    elif kind == "c":
+        data = [[_encode_float(z.real), _encode_float(z.imag)] for z in flat.astype(np.complex128).tolist()]
+    elif kind in "iub":
+        data = flat.tolist()
+    else:
+        raise TypeError(f"cannot store an array of dtype {arr.dtype} in a record")
+    return {"dtype": arr.dtype.name, "shape": list(arr.shape), "data": data}
+
+
+def _dtype(name: Any, where: str) -> np.dtype:
+    if not isinstance(name, str):
+        raise RecordError(f"{where}: 'dtype' must be a string such as 'float64'; found {name!r}")
+    try:
+        dtype = np.dtype(name)
+    except TypeError:
+        try:
+            import jax.numpy as jnp
+
+            dtype = np.dtype(jnp.dtype(name))
+        except TypeError:
+            raise RecordError(f"{where}: unknown dtype {name!r}") from None
+    if dtype.kind not in "fciub" and dtype.name != "bfloat16":
+        raise RecordError(f"{where}: dtype must be a float, complex, int or bool; found {name!r}")
+    return dtype
+
+
+def decode_array(obj: Any, where: str = "array") -> np.ndarray:
+    """Inverse of `encode_array`; raises RecordError naming `where` and what is wrong."""
+    if not isinstance(obj, dict):
+        raise RecordError(f"{where}: expected an object with dtype, shape, data; found {type(obj).__name__}")
+    missing = [k for k in ("dtype", "shape", "data") if k not in obj]
+    if missing:
+        raise RecordError(f"{where}: missing key {missing[0]!r} (an array needs dtype, shape, data)")
+    dtype = _dtype(obj["dtype"], where)
+    shape = obj["shape"]
+    if not isinstance(shape, list) or not all(
+        isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in shape
+    ):
+        raise RecordError(f"{where}: 'shape' must be a list of non-negative integers; found {shape!r}")
+    data = obj["data"]
+    if not isinstance(data, list):
+        raise RecordError(f"{where}: 'data' must be a list; found {type(data).__name__}")
+    size = math.prod(shape)
+    if len(data) != size:
+        raise RecordError(
+            f"{where}: shape {shape} needs {size} values; 'data' has {len(data)}"
+        )
+    kind = dtype.kind
+    if kind == "f" or dtype.name == "bfloat16":
+        values = [_decode_float(x, f"{where}.data[{i}]") for i, x in enumerate(data)]
+        out = np.array(values, dtype=np.float64)
+        cast = out.astype(dtype)
+        exact = np.array_equal(cast.astype(np.float64), out, equal_nan=True)
+        if not exact:
+            raise RecordError(f"{where}: a value in 'data' is not exactly representable as {dtype.name}")
+        return cast.reshape(shape)
+    if kind == "c":
+        pairs = []
+        for i, z in enumerate(data):
+            if not (isinstance(z, list) and len(z) == 2):
+                raise RecordError(f"{where}.data[{i}]: expected a [real, imag] pair; found {z!r}")
+            pairs.append(complex(_decode_float(z[0], f"{where}.data[{i}]"), _decode_float(z[1], f"{where}.data[{i}]")))
+        return np.array(pairs, dtype=np.complex128).astype(dtype).reshape(shape)
+    if kind == "b":
+        if not all(isinstance(x, bool) for x in data):
+            raise RecordError(f"{where}: 'data' of a bool array must hold true/false only")
+        return np.array(data, dtype=dtype).reshape(shape)
+    bad = [x for x in data if isinstance(x, bool) or not isinstance(x, int)]
+    if bad:
+        raise RecordError(f"{where}: 'data' of an {dtype.name} array must hold integers; found {bad[0]!r}")
+    info = np.iinfo(dtype)
+    if data and (min(data) < info.min or max(data) > info.max):
+        raise RecordError(f"{where}: a value in 'data' is out of range for {dtype.name}")
+    return np.array(data, dtype=dtype).reshape(shape)
+
+
+def _encode_arrays(arrays: Mapping[str, Any]) -> dict[str, Any]:
+    return {str(k): encode_array(v) for k, v in arrays.items()}
+
+
+def _params_json(params: Mapping[str, Any]) -> dict[str, Any]:
+    """Structural parameters as JSON values (numpy scalars become Python numbers)."""
+    out: dict[str, Any] = {}
+    for k, v in params.items():
+        if isinstance(v, np.generic):
+            v = v.item()
+        if isinstance(v, float):
+            v = _encode_float(v)
+        elif isinstance(v, tuple):
+            v = list(v)
+        out[str(k)] = v
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# Building, writing and reading records
+# ---------------------------------------------------------------------------------------
+
+
+def _versions() -> dict[str, str | None]:
+    out: dict[str, str | None] = {"python": platform.python_version()}
+    for name in _VERSIONED:
+        try:
+            out[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def record_filename(claim_id: str) -> str:
+    """The file name of a claim's record: its id with ``/`` replaced by ``__``, plus ``.json``."""
+    return claim_id.replace("/", "__") + ".json"
+
+
+def check_command(claim_id: str, n: int, seed: int, module: Mapping[str, Any]) -> str:
+    """``verify check ID --n N --seed S`` (plus ``--import`` for a user-defined claim)."""
+    return shlex.join(["verify", "check", claim_id, "--n", str(n), "--seed", str(seed), *_import_args(module)])
+
+
+def result_record(
+    claim: Claim, sweep_result: SweepResult, command: str, *, path: str | os.PathLike | None = None
+) -> dict[str, Any]:
+    """The JSON record of `sweep_result` (see the module docstring for the schema).
+
+    Args:
+      claim: the claim that was swept (its id must match `sweep_result.claim_id`).
+      sweep_result: what `verify.search.sweep` returned.
+      command: the command that produced the result, stored as is (for example the
+        ``verify check ...`` line the user typed).
+      path: where the record will be written; names the file in the reproduce command
+        (``verify reproduce FILE`` when None).
+
+    The stored instance is regenerated from ``(seed, index)`` and checked once more,
+    unbatched, so that the record's instance verdict and margin belong to exactly the
+    stored arrays.
+    """
+    if claim.id != sweep_result.claim_id:
+        raise ValueError(
+            f"claim and sweep_result must match; claim is {claim.id!r}, "
+            f"sweep_result is of {sweep_result.claim_id!r}"
+        )
+    res = sweep_result
+    if res.worst_index is not None:
+        index = int(res.worst_index)
+        role = "refuting" if res.verdict == REFUTED else "worst"
+    else:
+        index, role = 0, "first"
+    arrays = {k: np.asarray(v) for k, v in jax.device_get(make_instance(claim, res.seed, index)).items()}
+    error = None
+    try:
+        ev = jax.device_get(claim.check_instance(arrays))
+        inst_verdict = verdict(ev)
+        inst_margin = float(np.asarray(ev.margin))
+        inst_measured = _encode_arrays(ev.measured)
+    except InvalidInstanceError as e:
+        error = str(e)
+        inst_verdict, inst_margin, inst_measured = INCONCLUSIVE, math.nan, {}
+    module = _claim_module(claim)
+    reproduce_cmd = shlex.join(["verify", "reproduce", os.fspath(path)]) if path is not None else "verify reproduce FILE"
+    return {
+        "schema": SCHEMA,
+        "claim_id": claim.id,
+        "source": claim.source,
+        "statement": claim.statement,
+        "kind": claim.kind,
+        "expected": claim.expected,
+        "claim_module": module,
+        "verdict": res.verdict,
+        "n": int(res.n),
+        "seed": int(res.seed),
+        "counts": {v: int(res.counts.get(v, 0)) for v in _VERDICTS},
+        "smallest_margin": _encode_float(res.smallest_margin),
+        "worst_index": None if res.worst_index is None else int(res.worst_index),
+        "measured": _encode_arrays(res.measured),
+        "instance": {
+            "index": index,
+            "role": role,
+            "params": _params_json(instance_params(claim, index)),
+            "arrays": _encode_arrays(arrays),
+            "verdict": inst_verdict,
+            "margin": _encode_float(inst_margin),
+            "measured": inst_measured,
+            "error": error,
+            "sweep_verdict": res.verdicts[index],
+            "sweep_margin": _encode_float(res.margins[index]),
+        },
+        "versions": _versions(),
+        "platform": {
+            "backend": jax.default_backend(),
+            "system": platform.system(),
+            "machine": platform.machine(),
+        },
+        "command": command,
+        "commands": {
+            "check": check_command(claim.id, res.n, res.seed, module),
+            "reproduce": reproduce_cmd,
+        },
+        "seconds": float(res.seconds),
+    }
+
+
+def dumps_record(record: Any) -> str:
+    """The canonical text of a record (or a list of records): sorted keys, indent 2."""
+    return json.dumps(record, sort_keys=True, indent=_INDENT, allow_nan=False) + "\n"
+
+
+def write_record(record: Mapping[str, Any], path: str | os.PathLike) -> None:
+    """Write `record` to `path` (parent folders are created) in the canonical form."""
+    path = os.fspath(path)
+    parent = os.path.dirname(path)
+    if parent:
+        os.makedirs(parent, exist_ok=True)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(dumps_record(record))
+
+
+_TOP = {
+    "schema": str,
+    "claim_id": str,
+    "source": str,
+    "statement": str,
+    "kind": str,
+    "expected": str,
+    "claim_module": dict,
+    "verdict": str,
+    "n": int,
+    "seed": int,
+    "counts": dict,
+    "smallest_margin": (int, float, str),
+    "worst_index": (int, type(None)),
+    "measured": dict,
+    "instance": dict,
+    "versions": dict,
+    "platform": dict,
+    "command": str,
+    "commands": dict,
+    "seconds": (int, float),
+}
+_INSTANCE = {
+    "index": int,
+    "role": str,
+    "params": dict,
+    "arrays": dict,
+    "verdict": str,
+    "margin": (int, float, str),
+    "measured": dict,
+    "error": (str, type(None)),
+    "sweep_verdict": str,
+    "sweep_margin": (int, float, str),
+}
+
+
+def _type_names(t) -> str:
+    ts = t if isinstance(t, tuple) else (t,)
+    names = {int: "integer", float: "number", str: "string", dict: "object", list: "list", type(None): "null"}
+    return " or ".join(dict.fromkeys(names[x] for x in ts))
+
+
+def _check_keys(obj: Mapping[str, Any], spec: Mapping[str, Any], where: str) -> None:
+    for key, t in spec.items():
+        if key not in obj:
+            raise RecordError(f"{where}missing key {key!r}")
+        value = obj[key]
+        if isinstance(value, bool) or not isinstance(value, t):
+            raise RecordError(
+                f"{where}key {key!r} must be {_type_names(t)}; found {type(value).__name__} {value!r:.60}"
+            )
+
+
+def validate_record(record: Any, source: str = "record") -> None:
+    """Raise RecordError naming `source` and the first thing wrong with `record`."""
+    pre = f"{source}: "
+    if not isinstance(record, dict):
+        raise RecordError(f"{pre}a record must be a JSON object; found {type(record).__name__}")
+    if "schema" not in record:
+        raise RecordError(f"{pre}missing key 'schema' (expected {SCHEMA!r}); is this a verify record?")
+    if record["schema"] != SCHEMA:
+        raise RecordError(
+            f"{pre}unsupported schema version {record['schema']!r}; this verify reads {SCHEMA!r}"
+        )
+    _check_keys(record, _TOP, pre)
+    for key in ("verdict",):
+        if record[key] not in _VERDICTS:
+            raise RecordError(f"{pre}'verdict' must be one of {', '.join(_VERDICTS)}; found {record[key]!r}")
+    if record["n"] < 1 or record["seed"] < 0:
+        raise RecordError(f"{pre}'n' must be >= 1 and 'seed' >= 0; found n={record['n']}, seed={record['seed']}")
+    _check_keys(record["claim_module"], {"name": str, "file": (str, type(None))}, f"{pre}claim_module: ")
+    _check_keys(record["commands"], {"check": str, "reproduce": str}, f"{pre}commands: ")
+    _decode_float(record["smallest_margin"], f"{pre}smallest_margin")
+    for name, arr in record["measured"].items():
+        decode_array(arr, f"{pre}measured[{name!r}]")
+    inst = record["instance"]
+    _check_keys(inst, _INSTANCE, f"{pre}instance: ")
+    for key in ("verdict", "sweep_verdict"):
+        if inst[key] not in _VERDICTS:
+            raise RecordError(f"{pre}instance: {key!r} must be one of {', '.join(_VERDICTS)}; found {inst[key]!r}")
+    if not 0 <= inst["index"] < record["n"]:
+        raise RecordError(f"{pre}instance: 'index' must be in [0, n={record['n']}); found {inst['index']}")
+    _decode_float(inst["margin"], f"{pre}instance.margin")
+    _decode_float(inst["sweep_margin"], f"{pre}instance.sweep_margin")
+    if not inst["arrays"]:
+        raise RecordError(f"{pre}instance: 'arrays' is empty; a record must store the instance")
+    for name, arr in inst["arrays"].items():
+        decode_array(arr, f"{pre}instance.arrays[{name!r}]")
+    for name, arr in inst["measured"].items():
+        decode_array(arr, f"{pre}instance.measured[{name!r}]")
+
+
+def read_record(path: str | os.PathLike) -> dict[str, Any]:
+    """Read and validate a record file; raise RecordError naming the file and the problem."""
+    path = os.fspath(path)
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except OSError as e:
+        raise RecordError(f"{path}: cannot read the record file: {e.strerror or e}") from None
+    except UnicodeDecodeError as e:
+        raise RecordError(f"{path}: not JSON (not UTF-8 text: {e.reason})") from None
+    try:
+        record = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise RecordError(f"{path}: not JSON ({e.msg} at line {e.lineno} column {e.colno})") from None
+    validate_record(record, path)
+    return record
+
+
+# ---------------------------------------------------------------------------------------
+# Reproduction
+# ---------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class ReproduceOutcome:
+    """What `reproduce` found.
+
+    Attributes:
+      claim_id, seed, index: the claim and the stored instance (``index`` of ``seed``).
+      record_verdict: the sweep's overall verdict as stored.
+      stored_verdict, stored_margin: the stored instance's verdict and margin (from the
+        unbatched check of the stored arrays when the record was written).
+      recomputed_verdict, recomputed_margin: the same check recomputed now from the stored
+        arrays.
+      still_fails: the recomputed verdict is ``"refuted"``.
+      measured: the recomputed measured numbers (read-only mapping of numpy arrays).
+      error: why the stored arrays could not be checked now (a hypothesis is broken), else
+        None; the recomputed verdict is then ``"inconclusive"``.
+      regenerated_identical: the instance rebuilt from ``(seed, index)`` with
+        `verify.search.make_instance` equals the stored arrays bit for bit.
+      differing_arrays: names of the arrays that differ (empty when identical).
+      params_match: the claim's parameter grid still gives the stored params at ``index``.
+    """
+
+    claim_id: str
+    seed: int
+    index: int
+    record_verdict: str
+    stored_verdict: str
+    recomputed_verdict: str
+    stored_margin: float
+    recomputed_margin: float
+    still_fails: bool
+    measured: Mapping[str, np.ndarray]
+    error: str | None
+    regenerated_identical: bool
+    differing_arrays: tuple[str, ...]
+    params_match: bool
+
+    @property
+    def matches(self) -> bool:
+        """The recomputed verdict equals the stored one (what ``verify reproduce`` exits 0 on)."""
+        return self.recomputed_verdict == self.stored_verdict
+
+
+def _resolve_claim(record: Mapping[str, Any], where: str) -> Claim:
+    claim_id = record["claim_id"]
+    if claim_id in registry():
+        return get_claim(claim_id)
+    module = record["claim_module"]
+    spec = module["file"] or module["name"]
+    if spec and spec != "__main__":
+        try:
+            load_claims(spec)
+        except ImportError as e:
+            raise RecordError(
+                f"{where}: claim {claim_id!r} is not registered and its module could not be "
+                f"loaded again ({e}); pass --import MODULE_OR_PATH"
+            ) from None
+    try:
+        return get_claim(claim_id)
+    except UnknownClaimError as e:
+        raise UnknownClaimError(f"{where}: {e} (module {spec!r})") from None
+
+
+def _same_bits(a: np.ndarray, b: np.ndarray) -> bool:
+    return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+
+
+def reproduce(path_or_record: str | os.PathLike | Mapping[str, Any]) -> ReproduceOutcome:
+    """Recompute a record's check from its stored arrays and say whether it still fails.
+
+    The claim is looked up by id (its module is imported again when it is not registered:
+    ``claim_module.file`` if set, else ``claim_module.name``). The stored arrays are
+    checked with ``claim.check_instance`` (which validates them first). Independently, the
+    instance is regenerated from ``(seed, index)`` and the stored params (what
+    `verify.search.make_instance` does with the claim's current grid) and compared with the
+    stored arrays bit for bit.
+
+    Raises:
+      RecordError: the file is malformed, or its arrays do not fit the claim (other names,
+        shapes or dtypes than the claim generates).
+      UnknownClaimError: no claim with the record's id can be found; names the file.
+    """
+    if isinstance(path_or_record, Mapping):
+        record = dict(path_or_record)
+        where = "record"
+        validate_record(record, where)
+    else:
+        where = os.fspath(path_or_record)
+        record = read_record(where)
+    claim = _resolve_claim(record, where)
+    inst = record["instance"]
+    seed, index = record["seed"], inst["index"]
+    stored = {k: decode_array(v, f"{where}: instance.arrays[{k!r}]") for k, v in inst["arrays"].items()}
+
+    try:  # the stored params, so that a changed parameter grid does not change the shapes
+        generated = claim.generate(instance_key(seed, index), **inst["params"])
+    except Exception as e:  # noqa: BLE001  (claim code: report any failure with the file)
+        raise RecordError(
+            f"{where}: cannot regenerate instance {index} of seed {seed} with params "
+            f"{inst['params']!r}: {type(e).__name__}: {e}"
+        ) from None
+    regenerated = {k: np.asarray(v) for k, v in jax.device_get(generated).items()}
+    problems = []
+    for name in sorted(set(stored) | set(regenerated)):
+        if name not in regenerated:
+            problems.append(f"array {name!r} is stored but claim {claim.id!r} generates no such array")
+        elif name not in stored:
+            problems.append(f"array {name!r} is missing (claim {claim.id!r} generates it)")
+        elif stored[name].shape != regenerated[name].shape:
+            problems.append(
+                f"array {name!r} has shape {list(stored[name].shape)} but claim {claim.id!r} "
+                f"generates shape {list(regenerated[name].shape)}"
+            )
+        elif stored[name].dtype != regenerated[name].dtype:
+            problems.append(
+                f"array {name!r} has dtype {stored[name].dtype.name} but claim {claim.id!r} "
+                f"generates dtype {regenerated[name].dtype.name}"
+            )
+    if problems:
+        raise RecordError(f"{where}: instance does not fit the claim: " + "; ".join(problems))
+    differing = tuple(k for k in sorted(stored) if not _same_bits(stored[k], regenerated[k]))
+    params_match = _params_json(instance_params(claim, index)) == inst["params"]
+
+    error = None
+    try:
+        ev = jax.device_get(claim.check_instance(stored))
+        new_verdict = verdict(ev)
+        new_margin = float(np.asarray(ev.margin))
+        measured = {k: np.asarray(v) for k, v in ev.measured.items()}
+    except InvalidInstanceError as e:
+        error = str(e)
+        new_verdict, new_margin, measured = INCONCLUSIVE, math.nan, {}
+    return ReproduceOutcome(
+        claim_id=claim.id,
+        seed=seed,
+        index=index,
+        record_verdict=record["verdict"],
+        stored_verdict=inst["verdict"],
+        recomputed_verdict=new_verdict,
+        stored_margin=_decode_float(inst["margin"], f"{where}: instance.margin"),
+        recomputed_margin=new_margin,
+        still_fails=new_verdict == REFUTED,
+        measured=MappingProxyType(measured),
+        error=error,
+        regenerated_identical=not differing,
+        differing_arrays=differing,
+        params_match=params_match,
+    )
