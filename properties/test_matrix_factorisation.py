@@ -10,6 +10,7 @@ pass), and for a false statement that the search *finds* the counterexample.
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pytest
 from hypothesis import example, find, given, note, settings, target
 from hypothesis import strategies as st
 
@@ -120,3 +121,28 @@ def test_act_sigmoid_approximate_is_refuted_by_the_search():
 def test_act_sigmoid_approximate_plateau_starts_are_counterexamples(w0):
     claim = get_claim("act/sigmoid-approximate")
     assert verdict(claim.check_instance({"starts": jnp.full((4, 1), w0)})) == REFUTED
+
+
+@given(
+    drawn=instances(get_claim("mf/sosp-global")),
+    log_c=st.floats(-6.0, 6.0),
+    perm_seed=st.integers(0, 2**31 - 1),
+)
+def test_mf_sosp_global_verdict_is_invariant_under_rescaling_and_rotation(drawn, log_c, perm_seed):
+    """Metamorphic: M -> c Q M Q^T (starts and probe rotated and scaled by sqrt c) is the
+    same problem; the verdict must not change. (Which critical point each start reaches
+    may change: the finder's damping is not scale-covariant, so counts are not compared.)"""
+    _, _, instance = drawn
+    claim = get_claim("mf/sosp-global")
+    n = instance["M"].shape[0]
+    q, _ = np.linalg.qr(np.asarray(jax.random.normal(jax.random.PRNGKey(perm_seed), (n, n))))
+    c = 10.0**log_c
+    moved = {
+        "M": c * q @ np.asarray(instance["M"]) @ q.T,
+        "starts": np.sqrt(c) * np.asarray(instance["starts"]) @ q.T,
+        "probe": np.sqrt(c) * q @ np.asarray(instance["probe"]),
+    }
+    moved["M"] = 0.5 * (moved["M"] + moved["M"].T)
+    a, b = claim.check_instance(instance), claim.check_instance(moved)
+    assert verdict(a) == verdict(b) == HOLDS
+    assert float(a.measured["lambda_max_M"]) * c == pytest.approx(float(b.measured["lambda_max_M"]), rel=1e-12)
