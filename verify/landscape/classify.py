@@ -40,6 +40,19 @@ Rules, in order:
    (possibly a minimum, possibly a higher-order saddle the samples missed). A degenerate
    point is never called LOCAL_MINIMUM.
 
+The floors are the *problem's* scales and the caller must supply them: with the defaults
+(1) the classification is invariant under rescaling the loss only for problems whose
+curvature is at least of order 1 (a loss multiplied by 1e-6 with default floors has its
+gradients and curvatures compared with 1, not with its own size). There is no way to
+infer them from the point alone: at 0 of x^4 the Hessian is exactly zero. The claims pass
+them (for ||M - uu^T||^2: lambda_max(M), ||M||_F^2, sqrt(lambda_max(M))).
+
+Known limit: the gradient test measures the distance to a critical point through
+``||g|| / (||H|| size)``, which is only right where H is well conditioned. For LOCAL_MINIMUM
+the Newton-step bound ``||g|| / (lambda_min size)`` is also required (near a degenerate
+saddle a point can otherwise look like a minimum); STRICT_SADDLE has no such guard, so a
+point close to a degenerate saddle may be called a strict saddle (still "not a minimum").
+
 A second-order stationary point (SOSP) in the sense of the lecture notes is a critical
 point with ``lambda_min >= -eig_zero * hess_scale``: LOCAL_MINIMUM, DEGENERATE_SADDLE or
 DEGENERATE_UNDECIDED (`is_sosp`).
