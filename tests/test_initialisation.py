@@ -167,7 +167,7 @@ def _xavier(**changes):
         ("init/xavier-linear-resnet", _xavier(variances=np.zeros(0)), r"variances must have shape \(L,\) with L >= 1"),
         ("init/xavier-linear-resnet", _xavier(x=np.zeros(0)), r"x must be a vector of shape \(d,\) with d >= 1"),
         ("init/xavier-linear-resnet", _xavier(variances=np.full(4, 0.5)), "variances must all be 1/d"),
-        ("init/xavier-linear-resnet", _xavier(mc_key=np.zeros(2)), "mc_key must be a raw PRNG key"),
+        ("init/xavier-linear-resnet", _xavier(mc_key=np.array([0.5, 1.0])), "mc_key must be a raw PRNG key"),
         ("init/scalar-resnet", {"x": np.ones(1), "variances": np.full(3, -0.1), "mc_key": np.asarray(KEY)},
          r"variances \(a variance\) must be >= 0"),
         ("init/scalar-resnet", {"x": np.ones(1), "variances": np.full(3, np.nan), "mc_key": np.asarray(KEY)},

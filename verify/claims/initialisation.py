@@ -13,7 +13,7 @@ The models.
   ``E||y||^2 = prod_l (1 + d sigma_l^2) ||x||^2`` (tower property, layer by layer).
 * Its layer gains ``G_l = ||z_l||^2 / ||z_{l-1}||^2`` (``z_l`` the output of layer l) are
   independent and identically distributed: W is rotation invariant, so ``(I+W) u`` for a
-  unit vector u has the law of ``(I+W) e_1`` whatever u is; ``d G_l`` is non-central
+  unit vector u has the law of ``(I+W) e_1`` whatever u is; ``G_l / sigma^2`` is non-central
   chi-square with d degrees of freedom and non-centrality ``1 / sigma^2``. The Monte Carlo
   check of a product therefore goes through the gains (`verify.statistics.product_evidence`;
   the module docstring there says why the end-to-end product cannot be checked directly).
@@ -108,11 +108,16 @@ def validate_scale(name: str, scale) -> None:
 
 
 def validate_key(name: str, key) -> None:
-    """`key` must be a raw PRNG key: an unsigned 32-bit array of shape (2,)."""
+    """`key` must be a raw PRNG key: two integers in [0, 2^32), stored as float64 (as the
+    instances store every array) or uint32 (``jax.random.PRNGKey(seed)``)."""
     k = np.asarray(key)
-    if k.shape != (2,) or k.dtype != np.uint32:
+    ok = k.shape == (2,) and (k.dtype == np.uint32 or (
+        k.dtype == np.float64 and np.all(np.isfinite(k)) and np.all(k == np.floor(k)) and np.all((k >= 0) & (k < 2.0**32))
+    ))
+    if not ok:
         raise InvalidInstanceError(
-            f"{name} must be a raw PRNG key (uint32 array of shape (2,)); got {k.dtype} array of shape {k.shape}"
+            f"{name} must be a raw PRNG key (two integers in [0, 2^32), float64 or uint32, shape (2,)); "
+            f"got {k.dtype} array of shape {k.shape}: {k.tolist()!r}"
         )
 
 
@@ -202,7 +207,7 @@ def matlab_simulation(key: jax.Array, depth: int = 10, width: int = 100, outer: 
 def log_gain_moments(width: int, variance: float | None = None, terms: int | None = None):
     """Exact mean and variance of ``log G`` for one layer gain of the linear residual network.
 
-    ``d G = ||sqrt(d) (I + W) e_1||^2 / ...``: with ``s = sigma^2`` (default 1/d), ``G / s`` is
+    With ``s = sigma^2`` (default 1/d), ``G = ||(I + W) e_1||^2`` and ``G / s`` is
     non-central chi-square with k = d degrees of freedom and non-centrality 1/s, a Poisson
     mixture of central chi-squares: J ~ Poisson(1/(2s)), ``G/s | J ~ chi^2_{k+2J}``. Hence
     ``E log G = log(2s) + E psi(k/2 + J)`` and ``Var log G = E psi'(k/2 + J) + Var psi(k/2 + J)``
@@ -230,11 +235,12 @@ def log_gain_moments(width: int, variance: float | None = None, terms: int | Non
 
 
 def _key_of(instance) -> jax.Array:
-    return jnp.asarray(instance["mc_key"], jnp.uint32)
+    return jnp.asarray(instance["mc_key"]).astype(jnp.uint32)
 
 
 def _new_key(key):
-    return jax.random.key_data(key) if jnp.issubdtype(key.dtype, jax.dtypes.prng_key) else key
+    """The instance's Monte Carlo key as float64 (exact: both words are below 2^32)."""
+    return jnp.asarray(jax.random.key_data(key) if jnp.issubdtype(key.dtype, jax.dtypes.prng_key) else key).astype(jnp.float64)
 
 
 def _validate_linear(instance) -> None:
@@ -256,9 +262,15 @@ def _draw_x(key, d):
 
 
 def _exact_identity(value, claimed, name):
-    """The closed form against the claimed value: rounding only (identity tolerance)."""
+    """The closed form against the claimed value: rounding only (identity tolerance).
+
+    The margin is divided by the tolerance, so that it reads like the Monte Carlo margins
+    (1 when exact, 0 at the edge): otherwise it would be at most 1e-10 and always be the
+    smallest margin of the claim, hiding the Monte Carlo's in sweeps."""
     claimed = jnp.asarray(claimed, jnp.float64)
-    return compare(value, claimed, "identity", tolerance("identity"), scale=jnp.abs(claimed) + 1e-300, name=name)
+    rtol = tolerance("identity")
+    ev = compare(value, claimed, "identity", rtol, scale=jnp.abs(claimed) + 1e-300, name=name)
+    return Evidence(margin=ev.margin / rtol, conclusive=ev.conclusive, measured=ev.measured)
 
 
 @register
@@ -277,11 +289,11 @@ class XavierLinearResnet(Claim):
     are i.i.d. as the module docstring says). The end-to-end mean is reported alongside.
     The seed's MATLAB simulation is `matlab_simulation` (see the notebook).
 
-    References: lecture 5 (ResNet initialisation), section 5.2, Example 5.1, seed 000.
+    References: lecture 5 (ResNet initialisation), section 5.2, Example 5.1, shared/seeds/000_45be778ffb0540d2.txt.
     """
 
     id = "init/xavier-linear-resnet"
-    source = "Lecture 5, section 5.2, Example 5.1 (seed 000)"
+    source = "Lecture 5, section 5.2, Example 5.1 (shared/seeds/000_45be778ffb0540d2.txt)"
     statement = "y = (I+W^L)...(I+W^1)x with W_ij ~ N(0, 1/d): E||y||^2 = 2^L ||x||^2 (the norm explodes with depth)."
     kind = "statistical"
     params = ({"d": 1, "L": 3}, {"d": 4, "L": 10}, {"d": 10, "L": 6})
@@ -319,11 +331,11 @@ class ScalarResnet(Claim):
     (independent), false-alarm rate 1e-6. Half the instances take c = 1/L, the others c
     log-uniform in [1e-3, 2] (where the end-to-end product is very heavy-tailed).
 
-    References: lecture 5, section 5.2, Example 5.1 (case d = 1), seed 000.
+    References: lecture 5, section 5.2, Example 5.1 (case d = 1), shared/seeds/000_45be778ffb0540d2.txt.
     """
 
     id = "init/scalar-resnet"
-    source = "Lecture 5, section 5.2, Example 5.1, case d = 1 (seed 000)"
+    source = "Lecture 5, section 5.2, Example 5.1, case d = 1 (shared/seeds/000_45be778ffb0540d2.txt)"
     statement = "d = 1, w^l ~ N(0, c): E[y^2] = (1+c)^L x^2; c = 1/L keeps E[y^2] <= e x^2 at every depth L."
     kind = "statistical"
     params = ({"L": 1}, {"L": 4}, {"L": 10}, {"L": 50})
@@ -369,11 +381,11 @@ class ResnetOneOverDL(Claim):
     ``(1 + 1/(dL)) I``, not ``(1 + 1/L) I``: what the proof needs, and what is encoded, is
     ``E[(I+W)^T (I+W)]`` (the notebook shows both).
 
-    References: lecture 5, section 5.2, proof outline after Example 5.1, seed 000.
+    References: lecture 5, section 5.2, proof outline after Example 5.1, shared/seeds/000_45be778ffb0540d2.txt.
     """
 
     id = "init/resnet-1-over-dL"
-    source = "Lecture 5, section 5.2, proof outline after Example 5.1 (seed 000)"
+    source = "Lecture 5, section 5.2, proof outline after Example 5.1 (shared/seeds/000_45be778ffb0540d2.txt)"
     statement = "W_ij ~ N(0, 1/(dL)): E[(I+W)^T(I+W)] = (1+1/L) I and E||y||^2 = (1+1/L)^L ||x||^2 <= e ||x||^2."
     kind = "statistical"
     params = ({"d": 1, "L": 2}, {"d": 4, "L": 10}, {"d": 10, "L": 5})
@@ -416,9 +428,10 @@ ENTRY_LAWS = ("gaussian", "rademacher", "uniform")
 
 
 def _standard_entries(key, law, shape):
-    g = jax.random.normal(key, shape, jnp.float64)
-    r = jnp.where(jax.random.bernoulli(key, 0.5, shape), 1.0, -1.0)
-    u = jax.random.uniform(key, shape, jnp.float64, -math.sqrt(3.0), math.sqrt(3.0))
+    kg, kr, ku = jax.random.split(key, 3)  # all three are drawn (law is traced); one is kept
+    g = jax.random.normal(kg, shape, jnp.float64)
+    r = jnp.where(jax.random.bernoulli(kr, 0.5, shape), 1.0, -1.0)
+    u = jax.random.uniform(ku, shape, jnp.float64, -math.sqrt(3.0), math.sqrt(3.0))
     return jnp.select([law == 0, law == 1], [g, r], u)
 
 
@@ -460,9 +473,9 @@ class _Isometry(Claim):
             raise InvalidInstanceError(f"profile must be an m x n matrix with m, n >= 1; got shape {p.shape}")
         validate_variance("profile", p)
         sums = p.sum(axis=self.normalised_axis)
-        which = "row" if self.normalised_axis == 1 else "column"
+        which = "row sums (sum_j E W_ij^2)" if self.normalised_axis == 1 else "column sums (sum_i E W_ij^2)"
         if not np.allclose(sums, 1.0, rtol=0, atol=1e-12):
-            raise InvalidInstanceError(f"profile's {which} sums (the variances sum_j E W_ij^2) must all be 1; got {sums.tolist()}")
+            raise InvalidInstanceError(f"profile's {which} must all be 1; got {sums.tolist()}")
         n = p.shape[1]
         if np.shape(instance["x_mean"]) != (n,) or np.shape(instance["x_factor"]) != (n, n):
             raise InvalidInstanceError(
@@ -476,7 +489,7 @@ class _Isometry(Claim):
         mean, factor = instance["x_mean"], instance["x_factor"]
         m, n = p.shape
         lhs, rhs = isometry_second_moment(p, mean, factor)
-        exact = compare(lhs, rhs, "identity", tolerance("identity"), scale=rhs + 1e-300, name="exact_second_moment")
+        exact = _exact_identity(lhs, rhs, "exact_second_moment")
 
         def draw(k):
             kw, kx = jax.random.split(k)
@@ -514,11 +527,11 @@ class IsometryAsPrinted(_Isometry):
     the identity tolerance times E||x||^2 for rounding) against 0. The verdict is the worse
     of the two.
 
-    References: lecture 6, Remark 6.2, seed 001.
+    References: lecture 6, Remark 6.2, shared/seeds/001_749c64abaf8f8510.txt.
     """
 
     id = "init/isometry"
-    source = "Lecture 6, Remark 6.2 (seed 001)"
+    source = "Lecture 6, Remark 6.2 (shared/seeds/001_749c64abaf8f8510.txt)"
     statement = "W independent of x, independent zero-mean entries, sum_j E W_ij^2 = 1 for every row i => E||Wx||^2 = E||x||^2 (as printed)."
     expected = REFUTED
     normalised_axis = 1
@@ -537,11 +550,11 @@ class IsometryColumns(_Isometry):
 
     Check: as for `IsometryAsPrinted`: exact formula and Monte Carlo at rate 1e-6.
 
-    References: lecture 6, Remark 6.2, seed 001 (corrected hypothesis).
+    References: lecture 6, Remark 6.2 (corrected hypothesis), shared/seeds/001_749c64abaf8f8510.txt.
     """
 
     id = "init/isometry-columns"
-    source = "Lecture 6, Remark 6.2, with the column condition (seed 001)"
+    source = "Lecture 6, Remark 6.2, with the column condition (shared/seeds/001_749c64abaf8f8510.txt)"
     statement = "W independent of x, independent zero-mean entries, sum_i E W_ij^2 = 1 for every column j (E W^T W = I) => E||Wx||^2 = E||x||^2."
     expected = HOLDS
     normalised_axis = 0
@@ -678,12 +691,12 @@ class BalduzziScaling(Claim):
     `verify.statistics.product_evidence`), with BN directly (S_L is a sum of light-tailed
     increments) with the normal interval.
 
-    References: lecture 5, section 5.2, "Scaling of the residuals", seed 000; Balduzzi et al.,
+    References: lecture 5, section 5.2, "Scaling of the residuals", shared/seeds/000_45be778ffb0540d2.txt; Balduzzi et al.,
     "The Shattered Gradients Problem", ICML 2017 (arXiv 1702.08591), section 4.
     """
 
     id = "init/balduzzi-scaling"
-    source = "Lecture 5, section 5.2, 'Scaling of the residuals' (seed 000); Balduzzi et al. 2017, section 4"
+    source = "Lecture 5, section 5.2, 'Scaling of the residuals' (shared/seeds/000_45be778ffb0540d2.txt); Balduzzi et al. 2017, section 4"
     statement = (
         "z_l = alpha (z_{l-1} + beta W_l relu(N(z_{l-1}))), He init: alpha = beta = 1 gives gradient variance 2^L; "
         "alpha = 1/sqrt 2 gives Var = 1; BN and beta give Var = beta^2 (L-1) + 1 (= 2 at beta = 1/sqrt(L-1))."
