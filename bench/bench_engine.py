@@ -37,6 +37,7 @@ import jaxlib
 import numpy as np
 
 import verify
+from _table import print_table
 from verify.landscape import hessian, hvp, lambda_min
 from verify.landscape.spectrum import top_eigenvalue_matrix_free
 from verify.search import instance_key, sweep
@@ -79,13 +80,6 @@ def _machine() -> list[tuple[str, str]]:
     ]
 
 
-def _print_table(header: list[str], rows: list[list[str]]) -> None:
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
-    fmt = lambda cells: "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths)))
-    print(fmt(header))
-    print(fmt(["-" * w for w in widths]))
-    for r in rows:
-        print(fmt(r))
 
 
 # ------------------------------------------------------------------------- (a) the sweep
@@ -266,7 +260,7 @@ def _part_a(n, chunk, seed, quick):
     print(f"(a) {CLAIM_ID}: vmapped sweep vs Python loop over jit(claim.check), N={n}, chunk={chunk}, seed={seed}")
     rows_a = bench_sweep(n, chunk, seed, quick)
     print()
-    _print_table(
+    print_table(
         ["params", "N", "loop inst/s", "sweep inst/s", "ratio", "dispatch us/inst", "bound", "max |margin diff|", "verdict"], rows_a
     )
     print()
@@ -276,7 +270,7 @@ def _part_b(sizes, seed):
     print(f"(b) lambda_min of the Hessian of a linear ResNet loss (N={N_SAMPLES} samples), second call timed")
     rows_b, notes_b = bench_lambda_min(sizes, seed)
     print()
-    _print_table(
+    print_table(
         ["parameters", "matrix-free method", "dense s", "matfree s", "ratio", "iters",
          "|dl|/||H||", "bound/||H||"],
         rows_b,

@@ -29,6 +29,7 @@ import jax.numpy as jnp
 import numpy as np
 
 import verify
+from _table import print_table
 import verify.claims.hardt_ma as hm
 from verify.landscape import lambda_min
 from verify.search import sweep
@@ -103,13 +104,6 @@ def bench_spectrum(sizes, seed: int) -> list[list[str]]:
     return rows
 
 
-def _print_table(header, rows):
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
-    line = lambda cells: "  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
-    print(line(header))
-    print(line(["-" * w for w in widths]))
-    for r in rows:
-        print(line(r))
 
 
 def main(argv=None) -> None:
@@ -122,12 +116,12 @@ def main(argv=None) -> None:
     print("(a) sweep throughput")
     rows = bench_sweeps(QUICK_GRID if args.quick else GRID, args.seed)
     print()
-    _print_table(["claim", "size", "parameters", "spectrum", "N", "inst/s", "verdict"], rows)
+    print_table(["claim", "size", "parameters", "spectrum", "N", "inst/s", "verdict"], rows, left=2)
     print()
     print("(b) lambda_min of the risk's Hessian at one point: matrix-free vs dense, second call timed")
     rows = bench_spectrum(SPECTRUM_SIZES[:1] if args.quick else SPECTRUM_SIZES, args.seed)
     print()
-    _print_table(["size", "parameters", "matrix-free s", "dense s", "ratio", "LOBPCG iters", "|diff|/||H||"], rows)
+    print_table(["size", "parameters", "matrix-free s", "dense s", "ratio", "LOBPCG iters", "|diff|/||H||"], rows, left=2)
 
 
 if __name__ == "__main__":

@@ -39,6 +39,7 @@ import jaxlib
 import numpy as np
 
 import verify
+from _table import print_table
 from verify.claims.initialisation import MC_BATCH, balduzzi_chains, linear_resnet_gains
 from verify.statistics import monte_carlo_mean
 
@@ -120,13 +121,6 @@ def _machine() -> list[tuple[str, str]]:
     ]
 
 
-def _print_table(header: list[str], rows: list[list[str]]) -> None:
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
-    line = lambda cells: "  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
-    print(line(header))
-    print(line(["-" * w for w in widths]))
-    for r in rows:
-        print(line(r))
 
 
 def main(argv=None) -> None:
@@ -148,7 +142,7 @@ def main(argv=None) -> None:
     for label, kind, width, depth in CASES:
         rows.append([label] + bench_case(kind, width, depth, n_batches, args.repeats, args.seed))
     print()
-    _print_table(["draw", "size", "samples", "loop samples/s", "vmapped samples/s", "ratio", "max rel. diff of means"], rows)
+    print_table(["draw", "size", "samples", "loop samples/s", "vmapped samples/s", "ratio", "max rel. diff of means"], rows, left=2)
 
 
 if __name__ == "__main__":

@@ -256,6 +256,12 @@ def _validate_linear(instance) -> None:
     validate_variance("variances", v)
 
 
+def _validate_all_equal(name, values, value, label):
+    """Every entry of `values` must equal `value` (to rounding): the statement's hypothesis."""
+    if not np.allclose(np.asarray(values), value, rtol=1e-12, atol=0):
+        raise InvalidInstanceError(f"{name} must all be {label} = {value!r}; got {np.asarray(values).tolist()}")
+
+
 def _draw_x(key, d):
     kx, ks = jax.random.split(key)
     return jnp.exp(jax.random.uniform(ks, (), minval=-3.0, maxval=3.0)) * jax.random.normal(kx, (d,))
@@ -306,8 +312,7 @@ class XavierLinearResnet(Claim):
         super().validate(instance)
         _validate_linear(instance)
         d = np.shape(instance["x"])[0]
-        if not np.allclose(np.asarray(instance["variances"]), 1.0 / d, rtol=1e-12, atol=0):
-            raise InvalidInstanceError(f"variances must all be 1/d = {1.0 / d!r} (Xavier); got {np.asarray(instance['variances']).tolist()}")
+        _validate_all_equal("variances", instance["variances"], 1.0 / d, "1/d (Xavier)")
 
     def check(self, instance):
         x, v = instance["x"], instance["variances"]
@@ -398,8 +403,7 @@ class ResnetOneOverDL(Claim):
         super().validate(instance)
         _validate_linear(instance)
         d, L = np.shape(instance["x"])[0], np.shape(instance["variances"])[0]
-        if not np.allclose(np.asarray(instance["variances"]), 1.0 / (d * L), rtol=1e-12, atol=0):
-            raise InvalidInstanceError(f"variances must all be 1/(dL) = {1.0 / (d * L)!r}; got {np.asarray(instance['variances']).tolist()}")
+        _validate_all_equal("variances", instance["variances"], 1.0 / (d * L), "1/(dL)")
 
     def check(self, instance):
         x, v = instance["x"], instance["variances"]
@@ -668,9 +672,11 @@ class BalduzziScaling(Claim):
         z_l = alpha_l (z_{l-1} + beta_l W_l D_l N(z_{l-1})),
 
     W_l with i.i.d. N(0, 2/N) entries (He initialisation for rectifiers), D_l the rectifier
-    written as independent Bernoulli(1/2) gates (the paper's analysis takes each rectifier
-    to be active with probability 1/2 independently; with real rectifiers the formulas are
-    approximate at finite width, which the notebook measures), and N the identity or batch
+    written as independent Bernoulli(1/2) gates (the mean-field assumption under which the
+    formulas are exact: each rectifier is active with probability 1/2 independently of the
+    weights and of the other units; with real rectifiers at finite width they are not exact,
+    and the notebook measures by how much: within 3% with BN at width 4, but +130% for the
+    plain 2^L at width 4 and +8.6% at width 64 after 10 blocks), and N the identity or batch
     normalisation placed on the residual branch, before the rectifier (x_l = x_{l-1} +
     beta W relu(BN(x_{l-1})), the paper's form; BN divides each coordinate by its root mean
     square over the batch). The seed writes relu(z^{l-1}) in the update of z^{l+1}; we read
