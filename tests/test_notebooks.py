@@ -9,17 +9,27 @@ from __future__ import annotations
 
 import pathlib
 import sys
+import warnings
 
 import nbformat
 import pytest
 from jupyter_client import AsyncKernelManager
 from jupyter_client.kernelspec import KernelSpec
 from nbclient import NotebookClient
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 NOTEBOOK_DIR = pathlib.Path(__file__).resolve().parents[1] / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
-#: Seconds a single cell may run (the whole lecture 5 notebook takes ~1-2 minutes).
-CELL_TIMEOUT = 600
+#: Seconds a single cell may run (the longest cell takes ~25 s on 2 CPU cores).
+CELL_TIMEOUT = 300
+#: Runs of a notebook whose kernel stops replying (a cell timeout, a dead kernel) before the
+#: test fails; a notebook whose cell raises fails at once. Why: in 3 of 7 runs on
+#: 2026-11-23 the Hardt & Ma notebook's kernel stopped in `verify.sweep` waiting for an XLA
+#: CPU result that never came, every thread idle (gdb: the main thread in
+#: jax::BlockUntilReadyWithCancel, all Eigen and XLA pool threads waiting for work), at 0%
+#: CPU; the same cell ran in 23 s in the other runs, and no such hang was seen outside the
+#: notebook kernel. Cause not found (ipykernel 6.31 and 7.4 both showed it).
+RUNS_WITHOUT_REPLY = 2
 
 
 class ThisInterpreterKernelManager(AsyncKernelManager):
@@ -44,8 +54,7 @@ def test_there_are_notebooks():
     assert NOTEBOOKS, f"{NOTEBOOK_DIR} holds no .ipynb file: the notebook test would run nothing"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_notebook_executes(path):
+def _execute(path):
     nb = nbformat.read(path, as_version=4)
     # A last cell that reports the kernel's interpreter, to check it is this one.
     nb.cells.append(nbformat.v4.new_code_cell("import sys; print(sys.executable)"))
@@ -57,6 +66,19 @@ def test_notebook_executes(path):
         resources={"metadata": {"path": str(NOTEBOOK_DIR)}},
     )
     client.execute()  # raises CellExecutionError (with the traceback) on any error
+    return nb
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_executes(path):
+    for run in range(1, RUNS_WITHOUT_REPLY + 1):
+        try:
+            nb = _execute(path)
+            break
+        except (CellTimeoutError, DeadKernelError) as exc:
+            if run == RUNS_WITHOUT_REPLY:
+                raise
+            warnings.warn(f"{path.name}: the kernel did not reply ({type(exc).__name__}); running it again")
     errors = [
         o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
         if o.get("output_type") == "error"
