@@ -5,7 +5,7 @@ Cells are collected and written by `_cells.Cells` (outputs are not stored).
 
 import pathlib
 
-from _cells import Cells
+from _cells import VERDICT_TABLE, Cells
 
 cells = Cells()
 md, code = cells.md, cells.code
@@ -529,20 +529,7 @@ the toolkit's conclusion about the claim as stated: Remark 6.2 as printed is fal
 be refuted.
 """)
 
-code(r"""
-lines = ["| claim | source | verdict | expected | holds / refuted / inconclusive | smallest margin |",
-         "|---|---|---|---|---|---|"]
-for cid in INIT_IDS:
-    res, claim = swept(cid), get_claim(cid)
-    k = res.counts
-    lines.append(f"| `{cid}` | {claim.source.rsplit(' (', 1)[0]} | **{res.verdict}** | {claim.expected} | "
-                 f"{k['holds']} / {k['refuted']} / {k['inconclusive']} | {res.smallest_margin:.3g} |")
-display(Markdown("\n".join(lines)))
-mismatch = [cid for cid in INIT_IDS if swept(cid).verdict != get_claim(cid).expected]
-print("verdicts that differ from the expected ones:", mismatch or "none")
-print(f"notebook run time: {time.perf_counter() - T0:.0f} s")
-assert not mismatch, mismatch
-""")
+code('ids = INIT_IDS\n' + VERDICT_TABLE)
 
 md(r"""
 Summary, in the seeds' terms: Xavier scaling makes $\mathbb{E}\|y\|^2$ of a linear residual

@@ -10,6 +10,25 @@ import pathlib
 import nbformat as nbf
 
 
+#: The closing cell of every notebook: the verdict table of the claims in `ids` (swept with
+#: the notebook's own `swept(claim_id)`), failing the notebook if a verdict is not the
+#: expected one. A builder puts the line that defines `ids` in front of it.
+VERDICT_TABLE = r"""
+lines = ["| claim | source | verdict | expected | holds / refuted / inconclusive | smallest margin |",
+         "|---|---|---|---|---|---|"]
+for cid in ids:
+    res, claim = swept(cid), get_claim(cid)
+    k = res.counts
+    lines.append(f"| `{cid}` | {claim.source.rsplit(' (', 1)[0]} | **{res.verdict}** | {claim.expected} | "
+                 f"{k['holds']} / {k['refuted']} / {k['inconclusive']} | {res.smallest_margin:.3g} |")
+display(Markdown("\n".join(lines)))
+mismatch = [cid for cid in ids if swept(cid).verdict != get_claim(cid).expected]
+print("verdicts that differ from the expected ones:", mismatch or "none")
+print(f"notebook run time: {time.perf_counter() - T0:.0f} s")
+assert not mismatch, mismatch
+""".lstrip("\n")
+
+
 class Cells:
     """An ordered list of cells, added with `md` and `code`, written by `write`."""
 
