@@ -242,8 +242,13 @@ def _arb_parts(transfer, loss, y, z):
     from flint import arb
 
     if transfer == "logistic":
-        s = 1 / (1 + (-z).exp())
-        p, dp, ddp = s, s * (1 - s), s * (1 - s) * (1 - 2 * s)
+        # 1 - sigma(z) = sigma(-z), computed without the subtraction: at z = 1e31 (the
+        # construction's largest scale with m = 32) it is exp(-1e31), which arb represents
+        # and float64 flushes to 0.
+        # exp of the side that stays bounded: exp(+1e31) over a box is an unbounded ball.
+        e = (-z).exp() if z.mid() >= 0 else z.exp()
+        s, t = (1 / (1 + e), e / (1 + e)) if z.mid() >= 0 else (e / (1 + e), 1 / (1 + e))
+        p, dp, ddp = s, s * t, s * t * (t - s)
     elif transfer == "arctan":
         q = 1 + z * z
         p, dp, ddp = arb(0.5) + z.atan() / arb.pi(), 1 / (arb.pi() * q), -2 * z / (arb.pi() * q * q)
@@ -282,11 +287,13 @@ def _arb_gradient_hessian(x, y, transfer, loss, scale, v):
     return grad, hess
 
 
-def certify_minimum(x, y, transfer: str, loss: str, w, radius: float = 1e-7, prec: int = 128):
+def certify_minimum(x, y, transfer: str, loss: str, w, radius: float = 1e-7,
+                    precisions=(128, 256, 512)):
     """Prove that a box around `w` holds exactly one critical point, a strict local minimum.
 
     In the sinh coordinates of `search_scales` (a box of half-width `radius` there is a
-    box of relative half-width ~`radius` in w), in arb ball arithmetic at `prec` bits:
+    box of relative half-width ~`radius` in w), in arb ball arithmetic, at the first of
+    `precisions` (bits) at which both tests succeed:
 
     1. Krawczyk: with Y the inverse of the (float64) Hessian at the centre v~ and B the box,
        ``K = v~ - Y g(v~) + (I - Y H(B)) (B - v~)``; if K lies in the interior of B, then B
@@ -296,9 +303,18 @@ def certify_minimum(x, y, transfer: str, loss: str, w, radius: float = 1e-7, pre
 
     Returns a dict: ``certified`` (both hold), ``unique_critical``, ``positive_definite``,
     ``gershgorin_margin`` (smallest lower bound of the row margins, relative to the diagonal),
-    ``v`` (the box centre). A point where either test fails is *not certified*, which is
-    not a proof that it is not a minimum.
+    ``v`` (the box centre), ``prec`` (the bits used; the last tried when not certified). A
+    point where either test fails at every precision is *not certified*, which is not a
+    proof that it is not a minimum.
     """
+    for prec in precisions:
+        out = _certify_at(x, y, transfer, loss, w, radius, prec)
+        if out["certified"]:
+            break
+    return out
+
+
+def _certify_at(x, y, transfer, loss, w, radius, prec):
     from flint import arb, ctx
 
     x = np.asarray(x, np.float64)
@@ -316,7 +332,7 @@ def certify_minimum(x, y, transfer: str, loss: str, w, radius: float = 1e-7, pre
         h_mid = np.array([[float(h0[j][k].mid()) for k in range(d)] for j in range(d)])
         if not np.all(np.isfinite(h_mid)) or np.linalg.cond(h_mid) > 1e12:
             return {"certified": False, "unique_critical": False, "positive_definite": False,
-                    "gershgorin_margin": float("nan"), "v": v0}
+                    "gershgorin_margin": float("nan"), "v": v0, "prec": prec}
         inv = np.linalg.inv(h_mid)
         unique = True
         for j in range(d):
@@ -336,7 +352,7 @@ def certify_minimum(x, y, transfer: str, loss: str, w, radius: float = 1e-7, pre
     finally:
         ctx.prec = old
     return {"certified": unique and positive, "unique_critical": unique,
-            "positive_definite": positive, "gershgorin_margin": margin, "v": v0}
+            "positive_definite": positive, "gershgorin_margin": margin, "v": v0, "prec": prec}
 
 
 # ----------------------------------------------------------------------------- counting
@@ -719,10 +735,13 @@ def minimum_basins(x, y, transfer, loss, starts, box):
 
     Starts (in [-1, 1]^d, scaled to `box` in sinh coordinates) are descended and classified;
     the *candidates* are the points classified LOCAL_MINIMUM or DEGENERATE_UNDECIDED (a
-    possible non-strict minimum) that are not on a saturated plateau. Two candidates are
+    possible non-strict minimum) that did not escape: a point is *escaped* when the
+    transfer is saturated there (logistic, ``|w . x_i| > 36``) or when it lies more than
+    twice as far out as the start box in sinh coordinates (arctan at ``w ~ 1e138``: a
+    gradient of 1e-276 that classify cannot tell from 0). Two candidates are
     joined when the straight segment between them stays within ``loss_equal`` (relative to
     F(0)) of the higher end; the number of basins is the number of connected components.
-    Returns ``(basins, candidates, largest candidate loss, saturated points)``.
+    Returns ``(basins, candidates, largest candidate loss / F(0), escaped points)``.
     """
     scale, _ = search_scales(x)
     f = lambda w: single_neuron_error(w, x, y, transfer, loss)
@@ -738,7 +757,9 @@ def minimum_basins(x, y, transfer, loss, starts, box):
     w = from_sinh_coordinates(v, scale)
     z_max = jnp.max(jnp.abs(w @ x.T), axis=1)
     limit = jnp.where(transfer == TRANSFERS.index("logistic"), SATURATION["logistic"], jnp.inf)
-    saturated = z_max > limit
+    # Escaped: saturated, or twice as far out as the start box in sinh coordinates (the
+    # square of its extent in w): a descent following a plateau to infinity.
+    saturated = (z_max > limit) | jnp.any(jnp.abs(v) > 2.0 * box, axis=1)
     candidate = ((c.point_type == PointType.LOCAL_MINIMUM)
                  | (c.point_type == PointType.DEGENERATE_UNDECIDED)) & ~saturated
     tol = TOLERANCES["loss_equal"] * floor
@@ -769,9 +790,9 @@ class RealizableOneBasin(Claim):
     them when the straight segment between them never rises above the higher one by more
     than ``loss_equal`` (relative to F(0)) -- no minimum-containing set can then separate
     them -- and counts connected components: the number of *separate* minimum-containing
-    sets seen (several nested sets around one basin are not counted apart). Points on a
-    saturated plateau (logistic, ``|w . x_i| > 36``: gradient below rounding, running off to
-    infinity) are not bounded holes and are reported, not counted.
+    sets seen (several nested sets around one basin are not counted apart). Points where a
+    descent followed a plateau towards infinity (see `minimum_basins`: the gradient there is
+    below rounding, e.g. 1e-276) are not bounded holes; they are reported, not counted.
 
     Instances: x Gaussian (n = d = 2), w0 Gaussian, y = phi(x w0); half the instances
     repeat the first example scaled (rank 1: the zero set is a line, the minima are not
@@ -848,8 +869,8 @@ class RealizableOneBasin(Claim):
             margin=jnp.minimum((0.5 - jnp.abs(basins - 1.0)) / 2.0, (basins_c - 1.5) / 2.0),
             conclusive=(cands >= 1) & (cands_c >= 1),
             measured={"basins_realizable": basins, "candidates_realizable": cands,
-                      "saturated_realizable": sat, "basins_construction": basins_c,
-                      "candidates_construction": cands_c, "saturated_construction": sat_c},
+                      "escaped_realizable": sat, "basins_construction": basins_c,
+                      "candidates_construction": cands_c, "escaped_construction": sat_c},
         )
         # every candidate is global: F = 0 there (relative to F(0))
         # in units of the tolerance: 1 when exactly global, 0 at the edge
