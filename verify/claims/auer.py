@@ -75,11 +75,14 @@ __all__ = [
     "single_neuron_error",
     "many_minima_data",
     "expected_minima",
+    "loss_scale",
     "search_scales",
     "search_minima",
     "MinimaCount",
     "count_minima",
     "certify_minimum",
+    "minimum_basins",
+    "uniform_starts",
     "TwoExamples",
     "ExponentialMinima",
     "RealizableOneBasin",
@@ -159,6 +162,14 @@ def single_neuron_error(w, x, y, transfer, loss, weights=None):
     return jnp.sum(weights * losses) / jnp.sum(weights)
 
 
+def loss_scale(y, loss):
+    """The problem's loss scale: the mean loss of predicting 0 or 1, the ends of the range
+    of the bounded transfers (F(0) can be 0: at a global minimum, found by Hypothesis)."""
+    ends = jnp.stack([jax.lax.switch(jnp.asarray(loss, jnp.int32), _LOSS_FNS, y, jnp.full_like(y, p))
+                      for p in (0.0, 1.0)])
+    return jnp.maximum(jnp.max(jnp.mean(ends, axis=1)), jnp.finfo(jnp.float64).tiny)
+
+
 def expected_minima(n: int, d: int) -> int:
     """floor(n/d)^d, the number of minima of Theorem 3.4 (0 when n < d)."""
     return (n // d) ** d
@@ -220,7 +231,7 @@ def search_minima(x, y, transfer, loss, starts, steps=FINDER_STEPS, weights=None
     scale, _ = search_scales(x if weights is None else x * (weights[:, None] > 0))
     f = lambda w: single_neuron_error(w, x, y, transfer, loss, weights)
     g = sinh_coordinates(f, scale)
-    floor = jnp.maximum(f(jnp.zeros(x.shape[1])), jnp.finfo(jnp.float64).tiny)
+    floor = loss_scale(y, loss)
 
     def one(v0):
         v = find_local_minimum(g, v0, steps).x
@@ -396,7 +407,7 @@ def _descend(x, y, transfer, loss, starts):
     scale, _ = search_scales(x)
     f = lambda w: single_neuron_error(w, x, y, transfer, loss)
     g = sinh_coordinates(f, scale)
-    floor = jnp.maximum(f(jnp.zeros(x.shape[1])), jnp.finfo(jnp.float64).tiny)
+    floor = loss_scale(y, loss)
 
     def one(v0):
         v = find_local_minimum(g, v0, FINDER_STEPS).x
@@ -698,24 +709,29 @@ class ExponentialMinima(Claim):
         )
 
 
-#: |z| beyond which the logistic function is saturated in float64 (sigma'(36) ~ 2e-16): a
-#: point there has a gradient below rounding without being near a critical point (a plateau
-#: running to infinity, not a bounded hole). arctan's tail is polynomial: never saturated.
-SATURATION = {"logistic": 36.0, "arctan": jnp.inf}
+#: |z| beyond which each transfer of `TRANSFERS` is saturated for the critical-point test:
+#: the slope of one example's plateau, ``|phi'(z) z|``, falls below ``grad_critical`` (1e-8),
+#: so a point there can pass as critical without being near one. logistic: sigma'(z) z
+#: = 1e-8 at z ~ 22; gaussian: 2 z^2 exp(-z^2) = 1e-8 at z ~ 4.6; arctan: 1/(pi z) at 3e7;
+#: relu has no plateau on the positive side. Each is taken a little lower.
+SATURATION = (20.0, 3e7, math.inf, 4.5)
 #: Points of a segment sampled by the basin test.
 SEGMENT_POINTS = 33
 
 
 def _segment_connected(f, w, candidate, values, tol):
-    """Pairs of candidates joined by a straight segment on which f stays within `tol` of the
-    higher end: no minimum-containing set can separate them (up to tol)."""
+    """Pairs of candidates at the same level (within `tol`) joined by a straight segment on
+    which f stays within `tol` of that level: no minimum-containing set separates them (up
+    to tol). Candidates at different levels are never joined: the higher one, if it is a
+    local minimum, has its own small minimum-containing set."""
     t = jnp.linspace(0.0, 1.0, SEGMENT_POINTS)
 
     def barrier(a, b):
         return jnp.max(jax.vmap(lambda s: f(a + s * (b - a)))(t))
 
     top = jax.vmap(lambda a: jax.vmap(lambda b: barrier(a, b))(w))(w)
-    joined = top <= jnp.maximum(values[:, None], values[None, :]) + tol
+    level = jnp.maximum(values[:, None], values[None, :])
+    joined = (top <= level + tol) & (jnp.abs(values[:, None] - values[None, :]) <= tol)
     return joined & candidate[:, None] & candidate[None, :]
 
 
@@ -735,17 +751,20 @@ def minimum_basins(x, y, transfer, loss, starts, box):
 
     Starts (in [-1, 1]^d, scaled to `box` in sinh coordinates) are descended and classified;
     the *candidates* are the points classified LOCAL_MINIMUM or DEGENERATE_UNDECIDED (a
-    possible non-strict minimum) that did not escape: a point is *escaped* when the
-    transfer is saturated there (logistic, ``|w . x_i| > 36``) or when it lies more than
+    possible non-strict minimum) that did not escape: a point is *escaped* when it is flat
+    (DEGENERATE_UNDECIDED) and some example is saturated there (`SATURATION`, e.g.
+    ``|w . x_i| > 20`` for the logistic function: its flat direction is that example's
+    plateau, whose slope is below the critical-point tolerance), or when it lies more than
     twice as far out as the start box in sinh coordinates (arctan at ``w ~ 1e138``: a
     gradient of 1e-276 that classify cannot tell from 0). Two candidates are
-    joined when the straight segment between them stays within ``loss_equal`` (relative to
-    F(0)) of the higher end; the number of basins is the number of connected components.
-    Returns ``(basins, candidates, largest candidate loss / F(0), escaped points)``.
+    joined when they are at the same level and the straight segment between them stays at
+    that level, both within ``loss_equal`` (relative to `loss_scale`); the number of basins is the
+    number of connected components.
+    Returns ``(basins, candidates, largest candidate loss / loss scale, escaped points)``.
     """
     scale, _ = search_scales(x)
     f = lambda w: single_neuron_error(w, x, y, transfer, loss)
-    floor = jnp.maximum(f(jnp.zeros(x.shape[1])), jnp.finfo(jnp.float64).tiny)
+    floor = loss_scale(y, loss)
     g = sinh_coordinates(f, scale)
 
     def one(v0):
@@ -756,10 +775,14 @@ def minimum_basins(x, y, transfer, loss, starts, box):
     v, c = jax.vmap(one)(starts * box)
     w = from_sinh_coordinates(v, scale)
     z_max = jnp.max(jnp.abs(w @ x.T), axis=1)
-    limit = jnp.where(transfer == TRANSFERS.index("logistic"), SATURATION["logistic"], jnp.inf)
+    limit = jnp.asarray(SATURATION)[jnp.asarray(transfer, jnp.int32)]
     # Escaped: saturated, or twice as far out as the start box in sinh coordinates (the
     # square of its extent in w): a descent following a plateau to infinity.
-    saturated = (z_max > limit) | jnp.any(jnp.abs(v) > 2.0 * box, axis=1)
+    # A *flat* point (no strict minimum) where some example is saturated: its flat direction
+    # is a saturated example's plateau. A strict minimum with saturated examples is kept:
+    # that is the construction (the examples before each minimum are saturated there).
+    flat = c.point_type == PointType.DEGENERATE_UNDECIDED
+    saturated = (flat & (z_max > limit)) | jnp.any(jnp.abs(v) > 2.0 * box, axis=1)
     candidate = ((c.point_type == PointType.LOCAL_MINIMUM)
                  | (c.point_type == PointType.DEGENERATE_UNDECIDED)) & ~saturated
     tol = TOLERANCES["loss_equal"] * floor
@@ -787,9 +810,9 @@ class RealizableOneBasin(Claim):
     small ball), and strict minima at different places have disjoint ones; a connected set
     of minima at one level lies in one. So the search (`minimum_basins`) collects the
     points where it stopped that are minima or possibly non-strict minima, joins two of
-    them when the straight segment between them never rises above the higher one by more
-    than ``loss_equal`` (relative to F(0)) -- no minimum-containing set can then separate
-    them -- and counts connected components: the number of *separate* minimum-containing
+    them when they are at the same level and the straight segment between them never rises
+    above it by more than ``loss_equal`` (relative to the loss scale) -- no minimum-containing set can
+    then separate them -- and counts connected components: the number of *separate* minimum-containing
     sets seen (several nested sets around one basin are not counted apart). Points where a
     descent followed a plateau towards infinity (see `minimum_basins`: the gradient there is
     below rounding, e.g. 1e-276) are not bounded holes; they are reported, not counted.
@@ -797,8 +820,8 @@ class RealizableOneBasin(Claim):
     Instances: x Gaussian (n = d = 2), w0 Gaussian, y = phi(x w0); half the instances
     repeat the first example scaled (rank 1: the zero set is a line, the minima are not
     strict). The contrast: the construction of `many_minima_data` with n = 4, d = 2.
-    Check: realizable: one basin, every candidate global (F <= loss_equal F(0), since
-    F* = 0); construction: at least two basins. Margin: the smaller of
+    Check: realizable: one basin, every candidate global (F <= loss_equal times the loss
+    scale `loss_scale`, since F* = 0); construction: at least two basins. Margin: the smaller of
     ``(1/2 - |basins - 1|) / 2`` (realizable), ``(basins - 3/2) / 2`` (construction) and the
     relative slack of the global-value test.
 
@@ -860,7 +883,8 @@ class RealizableOneBasin(Claim):
         x, y, t, l = instance["x"], instance["y"], instance["transfer"], instance["loss"]
         # realizable data: starts in the box reaching |w . x_i| ~ 10 (data-driven)
         scale, _ = search_scales(x)
-        box = jnp.arcsinh(10.0 / (jnp.max(jnp.abs(x), axis=0) * scale))
+        big = jnp.max(jnp.abs(x), axis=0)
+        box = jnp.arcsinh(10.0 / (jnp.where(big > 0, big, 1.0) * scale))
         basins, cands, worst, sat = minimum_basins(x, y, t, l, instance["starts"][0], box)
         xc, yc = instance["x_construction"], instance["y_construction"]
         basins_c, cands_c, _, sat_c = minimum_basins(
@@ -872,7 +896,7 @@ class RealizableOneBasin(Claim):
                       "escaped_realizable": sat, "basins_construction": basins_c,
                       "candidates_construction": cands_c, "escaped_construction": sat_c},
         )
-        # every candidate is global: F = 0 there (relative to F(0))
+        # every candidate is global: F = 0 there (relative to the loss scale)
         # in units of the tolerance: 1 when exactly global, 0 at the edge
         global_ = compare(worst, 0.0, "upper", 1.0, TOLERANCES["loss_equal"], name="largest_candidate_loss")
         return all_of(one, global_)
