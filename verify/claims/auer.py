@@ -651,7 +651,10 @@ class ExponentialMinima(Claim):
     Chao1 estimate of missed minima is 0); otherwise inconclusive. Measured: the count, the
     target, the singletons and doubletons, the Chao1 estimate of minima missed, the number
     found *beyond* the target (0 for this construction: a check of the construction, not
-    of the theorem). The rigorous ball-arithmetic certificate runs in `count_minima`, for
+    of the theorem). What is checked is the *witness*: "refuted" on an instance says that
+    this data does not have floor(n/d)^d minima (the construction failed there: outside its
+    documented range, targets 0.7..0.8 and spacing >= `SPACING`, it does, see the tests);
+    an existence statement cannot be refuted by one data set. The rigorous ball-arithmetic certificate runs in `count_minima`, for
     the table in the notebook and README (up to 1,024 minima).
 
     References: [1] Auer et al. 1996, Theorem 3.4; [2] seed 001
