@@ -254,7 +254,7 @@ def linear_classifier_bounds(x: jax.Array, circle: jax.Array):
     y = inside.astype(jnp.float64)
     a = jnp.concatenate([jnp.ones((n, 1)), x], axis=1)
     beta = jnp.linalg.lstsq(a, y)[0]
-    least_squares = jnp.mean(((a @ beta) >= 0.5) != inside)
+    least_squares = jnp.mean((((a @ beta) >= 0.5) != inside).astype(jnp.float64))
     constant = jnp.minimum(jnp.mean(y), 1.0 - jnp.mean(y))
     return depth / n, least_squares, constant
 
@@ -288,7 +288,9 @@ def error_curves(instance):
     out["linear_constant_error"] = constant
     out["linear_population_bound"] = population_linear_bound(instance["circle"][2])
     inside = circle_target(xc, instance["circle"]) > 0.5
-    out["network_classification_error"] = jnp.mean((network(out["params_circle"], xc, a) >= 0.5) != inside)
+    out["network_classification_error"] = jnp.mean(
+        ((network(out["params_circle"], xc, a) >= 0.5) != inside).astype(jnp.float64)
+    )
     return out
 
 
