@@ -60,6 +60,20 @@ TOLERANCES = MappingProxyType(
         # losses evaluated in float64 lose a few digits to cancellation in sums of n^2
         # terms; 1e-10 keeps four orders of margin for n up to ~100.
         "identity": 1e-10,
+        # A data matrix is of full rank (a theorem's hypothesis, checked when an instance is
+        # validated) when its smallest relevant singular value is at least FULL_RANK times its
+        # largest. Closed forms built on it (least-squares fits) are accurate to about
+        # cond * eps ~ 1e-10 relative at cond = 1e6, inside loss_equal; worse-conditioned data
+        # would make a check's comparison with its closed form fail from rounding, not from
+        # the theorem.
+        "full_rank": 1e-6,
+        # Eigenvalues of a hypothesis matrix are "distinct" (and "nonzero") when neighbouring
+        # ones differ by at least EIGENGAP times the largest. Where a theorem needs them
+        # distinct, the negative curvature at its saddles is proportional to the gap (deep
+        # linear networks: the saddles that swap two principal directions), and must stand
+        # clear of eig_zero * ||H|| after the data's conditioning enters: 1e-3 leaves three
+        # orders above eig_zero.
+        "eigengap": 1e-3,
     }
 )
 
