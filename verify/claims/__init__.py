@@ -7,3 +7,4 @@ from verify.claims import matrix_factorisation  # noqa: F401
 from verify.claims import auer  # noqa: F401
 from verify.claims import overparam  # noqa: F401
 from verify.claims import representation  # noqa: F401
+from verify.claims import deep_linear  # noqa: F401
