@@ -668,12 +668,6 @@ show_sweep("overparam/pt-not-p")
 """)
 
 # --------------------------------------------------------------------------- deep linear
-# The module verify/claims/deep_linear.py is written by another session; until it is committed
-# the notebook says the section is pending (DEEP_LINEAR = False) and leaves its claim out.
-DEEP_LINEAR = False
-
-
-DEEP_LINEAR_FIRST_CELL = len(cells.cells)
 md(r"""
 ## 6. A degenerate saddle of a deep linear network (Baldi & Hornik 1989; Kawaguchi 2016)
 
@@ -759,8 +753,8 @@ stationary point, yet not a local minimum. The engine does not call it a minimum
 on the complement of the symmetry orbit is singular, so it samples the loss on small spheres
 around the point and sees it fall on every one, `DEGENERATE_SADDLE`. At depth 2 the same
 construction has a negative eigenvalue: a strict saddle, as Baldi & Hornik's analysis says.
-The claim `mf/deep-linear` checks Kawaguchi's (i)-(iv) and Corollary 2.4 at depths 2, 3 and 4
-by a critical-point search and at these constructed points:
+The claim `mf/deep-linear` checks Kawaguchi's (i)-(iv) and Corollary 2.4 at depths 2 and 3
+(depth 4 in the tests) by a critical-point search and at these constructed points:
 """)
 
 code(r"""
@@ -769,14 +763,6 @@ show_sweep("mf/deep-linear")
 
 
 
-if not DEEP_LINEAR:
-    del cells.cells[DEEP_LINEAR_FIRST_CELL:]
-    md(r"""
-## 6. A degenerate saddle of a deep linear network (pending)
-
-This section (Kawaguchi's saddles without negative curvature, claim `mf/deep-linear`) waits for
-the module `verify.claims.deep_linear`, not yet in the repository.
-""")
 
 # --------------------------------------------------------------------------- 6.4 representation
 md(r"""
@@ -882,7 +868,7 @@ as stated.
 """)
 
 IDS = ["auer/two-examples", "auer/exponential-minima", "auer/realizable-one-basin", "auer/relu-not-bounded",
-       "overparam/pt-not-p"] + (["mf/deep-linear"] if DEEP_LINEAR else []) + ["repr/universal-approximation"]
+       "overparam/pt-not-p", "mf/deep-linear", "repr/universal-approximation"]
 code(f"ids = {IDS!r}\n" + VERDICT_TABLE)
 
 cells.write(pathlib.Path(__file__).with_name("landscape_representation.ipynb"))
