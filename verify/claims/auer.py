@@ -565,7 +565,8 @@ class TwoExamples(Claim):
     for E_i sits at ``sigma^{-1}(y)/x_i`` (identity, relative ``dedup``, the grouping
     tolerance). The margin is the smallest of (count found - count claimed + 1/2) / 2 over
     the three functions (>= 0 iff every count is right) and the location identities. A
-    search that missed a minimum that was hit only once by its starts is inconclusive.
+    count below the claim is inconclusive (the search may have missed a minimum); a count
+    above it refutes.
 
     References: [1] Auer et al. 1996, section 3; [2] seed 001
     (`shared/seeds/001_749c64abaf8f8510.txt`), section 6.2.1, Figure 6.1.
@@ -612,7 +613,8 @@ class TwoExamples(Claim):
         singletons = jnp.sum(hits == 1, axis=1).astype(jnp.float64)
         counts = Evidence(
             margin=jnp.min(0.5 - jnp.abs(found - claimed)) / 2.0,
-            conclusive=jnp.all((found >= claimed) | (singletons == 0)),
+            # fewer than claimed: the search may have missed one; more: a refutation
+            conclusive=jnp.all(found >= claimed),
             measured={"minima_E1": found[0], "minima_E2": found[1], "minima_E": found[2],
                       "singletons": jnp.sum(singletons)},
         )
@@ -646,9 +648,9 @@ class ExponentialMinima(Claim):
     Check: the generic search (`search_minima`: starts uniform in the data-driven box of
     sinh coordinates, saddle-free Newton, classification) counts the distinct certified
     local minima without being told where they are. Holds when the count is >= floor(n/d)^d
-    (margin ``(count - target + 1/2) / target``). A count below the target is a refutation only
-    when the search is saturated (every minimum found was reached by >= 2 starts, so the
-    Chao1 estimate of missed minima is 0); otherwise inconclusive. Measured: the count, the
+    (margin ``(count - target + 1/2) / target``). A count below the target is inconclusive:
+    a multi-start search can miss a minimum even when every minimum it found was reached by
+    several starts (seen once in 64 instances at 256 starts: 8 of 9, Chao1 estimate 0). Measured: the count, the
     target, the singletons and doubletons, the Chao1 estimate of minima missed, the number
     found *beyond* the target (0 for this construction: a check of the construction, not
     of the theorem). What is checked is the *witness*: "refuted" on an instance says that
@@ -671,9 +673,10 @@ class ExponentialMinima(Claim):
     kind = "existence"
     # One parameter set (one compilation); the transfer is drawn per instance.
     params = ({"n": 6, "d": 2},)
-    #: starts per instance: the rarest minimum of the (6, 2) case is reached by ~5% of them
-    #: (measured over 4,096 starts), so 256 starts miss it with probability ~e^-13
-    STARTS = 256
+    #: starts per instance: the rarest minimum of the (6, 2) case is reached by 3-5% of them
+    #: (measured over 4,096 starts on several instances), so 512 starts miss it with
+    #: probability below e^-17 (256 missed one in a sweep)
+    STARTS = 512
 
     def generate(self, key, n=6, d=2):
         k1, k2, k3 = jax.random.split(key, 3)
@@ -700,7 +703,9 @@ class ExponentialMinima(Claim):
         f2 = jnp.sum(hits == 2).astype(jnp.float64)
         return Evidence(
             margin=(found - target + 0.5) / max(target, 1.0),
-            conclusive=(found >= target) | (f1 == 0),
+            # Short of the target, the search may have missed a minimum (Chao1 can read 0
+            # while one was missed: measured, 8 of 9 found with no singleton): not a proof.
+            conclusive=found >= target,
             measured={
                 "minima_found": found,
                 "minima_claimed": jnp.asarray(target),
@@ -937,7 +942,7 @@ class ReluNotBounded(Claim):
     )
     kind = "existence"
     params = ({"n": 6, "d": 2},)
-    STARTS = 256
+    STARTS = ExponentialMinima.STARTS
 
     def generate(self, key, n=6, d=2):
         k1, k2 = jax.random.split(key)
@@ -967,7 +972,9 @@ class ReluNotBounded(Claim):
         target = float(expected_minima(n, d))
         counts = Evidence(
             margin=jnp.minimum(0.5 - jnp.abs(n_relu - 1.0), n_logistic - target + 0.5) / 2.0,
-            conclusive=jnp.asarray(True),
+            # a search that found fewer minima than are there proves nothing (see
+            # ExponentialMinima); more than one strict ReLU minimum would be a refutation
+            conclusive=(n_logistic >= target) & (n_relu >= 1),
             measured={
                 "strict_minima_relu": n_relu,
                 "minima_logistic": n_logistic,
