@@ -6,6 +6,8 @@
 * ``dev``: a handful of examples for quick iteration.
 """
 
+import jax
+import pytest
 from hypothesis import HealthCheck, settings
 
 # too_slow: generating an instance runs JAX's PRNG (and compiles it the first time).
@@ -14,3 +16,10 @@ settings.register_profile("ci", max_examples=12, derandomize=True, **_common)
 settings.register_profile("thorough", max_examples=300, **_common)
 settings.register_profile("dev", max_examples=4, **_common)
 settings.load_profile("ci")
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _clear_jax_caches():
+    """Free compiled programs after each module (see tests/conftest.py for why)."""
+    yield
+    jax.clear_caches()
