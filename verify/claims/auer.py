@@ -221,13 +221,9 @@ def search_scales(x):
     return scale, jnp.arcsinh(10.0 / (small * scale))
 
 
-def search_minima(x, y, transfer, loss, starts, steps=FINDER_STEPS, weights=None):
-    """Descend from every start (sinh coordinates), classify, group equal minima. Pure JAX.
-
-    Returns ``(v, classes, first, hits)``: the end points (sinh coordinates), their
-    `Classification`, and for the certified minima which is first of its group and how many
-    starts reached it (see `verify.landscape.multiscale.distinct_points`).
-    """
+def _descend_and_classify(x, y, transfer, loss, starts, steps=FINDER_STEPS, weights=None):
+    """From every start (sinh coordinates): saddle-free Newton, a Levenberg-Marquardt polish
+    of a quarter as many steps, and the classification. Returns ``(v, classes, scale)``."""
     scale, _ = search_scales(x if weights is None else x * (weights[:, None] > 0))
     f = lambda w: single_neuron_error(w, x, y, transfer, loss, weights)
     g = sinh_coordinates(f, scale)
@@ -239,6 +235,17 @@ def search_minima(x, y, transfer, loss, starts, steps=FINDER_STEPS, weights=None
         return v, classify(g, v, curvature_floor=floor, loss_floor=floor)
 
     v, c = jax.vmap(one)(starts)
+    return v, c, scale
+
+
+def search_minima(x, y, transfer, loss, starts, steps=FINDER_STEPS, weights=None):
+    """Descend from every start (sinh coordinates), classify, group equal minima. Pure JAX.
+
+    Returns ``(v, classes, first, hits)``: the end points (sinh coordinates), their
+    `Classification`, and for the certified minima which is first of its group and how many
+    starts reached it (see `verify.landscape.multiscale.distinct_points`).
+    """
+    v, c, _ = _descend_and_classify(x, y, transfer, loss, starts, steps, weights)
     minimum = c.point_type == PointType.LOCAL_MINIMUM
     # sinh coordinates are logarithmic away from 0: a tolerance in v is relative in w.
     first, hits = distinct_points(v, minimum, TOLERANCES["dedup"])
@@ -404,18 +411,8 @@ class MinimaCount:
 
 @jax.jit
 def _descend(x, y, transfer, loss, starts):
-    scale, _ = search_scales(x)
-    f = lambda w: single_neuron_error(w, x, y, transfer, loss)
-    g = sinh_coordinates(f, scale)
-    floor = loss_scale(y, loss)
-
-    def one(v0):
-        v = find_local_minimum(g, v0, FINDER_STEPS).x
-        v = find_critical_point(g, v, FINDER_STEPS // 4).x
-        c = classify(g, v, curvature_floor=floor, loss_floor=floor)
-        return v, c.point_type, c.loss
-
-    return jax.vmap(one)(starts)
+    v, c, _ = _descend_and_classify(x, y, transfer, loss, starts)
+    return v, c.point_type, c.loss
 
 
 def count_minima(x, y, transfer: str = "logistic", loss: str = "square", n_starts: int = 4096,
@@ -770,17 +767,9 @@ def minimum_basins(x, y, transfer, loss, starts, box):
     number of connected components.
     Returns ``(basins, candidates, largest candidate loss / loss scale, escaped points)``.
     """
-    scale, _ = search_scales(x)
     f = lambda w: single_neuron_error(w, x, y, transfer, loss)
     floor = loss_scale(y, loss)
-    g = sinh_coordinates(f, scale)
-
-    def one(v0):
-        v = find_local_minimum(g, v0, FINDER_STEPS).x
-        v = find_critical_point(g, v, FINDER_STEPS // 4).x
-        return v, classify(g, v, curvature_floor=floor, loss_floor=floor)
-
-    v, c = jax.vmap(one)(starts * box)
+    v, c, scale = _descend_and_classify(x, y, transfer, loss, starts * box)
     w = from_sinh_coordinates(v, scale)
     z_max = jnp.max(jnp.abs(w @ x.T), axis=1)
     limit = jnp.asarray(SATURATION)[jnp.asarray(transfer, jnp.int32)]
