@@ -55,7 +55,7 @@ import numpy as np
 
 from verify.claims.base import Claim, Evidence, all_of, compare, register
 from verify.errors import InvalidInstanceError
-from verify.landscape import PointType, classify, find_critical_point, find_local_minimum, is_sosp
+from verify.landscape import PointType, classify, find_critical_point, find_local_minimum
 from verify.landscape.multiscale import (
     distinct_points,
     from_sinh_coordinates,
