@@ -23,14 +23,13 @@ NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 #: Seconds a single cell may run (the longest cell takes ~25 s on 2 CPU cores, ~40 s loaded).
 CELL_TIMEOUT = 150
 #: Runs of a notebook whose kernel stops replying (a cell timeout, a dead kernel) before the
-#: test fails; a cell that raises fails at once. Why: in 5 of 10 runs on 2026-11-23 the
-#: Hardt & Ma notebook's kernel stopped in `verify.sweep`, waiting for a vmapped XLA CPU
-#: result that never came, at 0% CPU (gdb: the main thread in
-#: jax::BlockUntilReadyWithCancel, every Eigen and XLA pool thread parked waiting for work);
-#: the same cell runs in 23 s otherwise. Neither ipykernel 6.31 instead of 7.4 nor
-#: XLA_FLAGS=--xla_cpu_multi_thread_eigen=false (PyAutoFit's fix for a similar wedge,
-#: PyAutoLabs/PyAutoFit issues 1528 and 1530) prevented it. Cause not found; never seen
-#: outside a notebook kernel.
+#: test fails (with a warning on the re-run); a cell that raises fails at once. Why: in 5 of
+#: 10 runs on 2026-11-23 the Hardt & Ma notebook's kernel stopped in `verify.sweep` at 0% CPU.
+#: One later hang had both XLA pool threads blocked in jaxlib 0.10.2's batched LAPACK kernels
+#: (`jax::ParallelBatchMap`); `verify._lapack_batches` now keeps those kernels off the pool
+#: (gdb: 0 blocking waits over `verify check --all`). The first hang's stack was different
+#: (every pool thread parked, the main thread in jax::BlockUntilReadyWithCancel) and is not
+#: explained by that, so the re-run stays as a backstop.
 RUNS_WITHOUT_REPLY = 2
 
 

@@ -1,6 +1,8 @@
 """verify: check theorems about neural-network loss landscapes numerically.
 
-Every check runs in float64 (importing this package enables ``jax_enable_x64``).
+Every check runs in float64 (importing this package enables ``jax_enable_x64``). On jaxlib
+older than 0.11.2, importing it also makes batched CPU linear algebra run its batch in chunks
+on the calling thread, which avoids a deadlock in those jaxlib versions (`verify._lapack_batches`).
 
 Public API::
 
@@ -11,6 +13,7 @@ Built-in claims live in `verify.claims`, one module per source.
 """
 
 from verify import _x64  # noqa: F401  (must come first: float64 everywhere)
+from verify import _lapack_batches  # noqa: F401  (works around a jaxlib 0.10 deadlock)
 from verify.claims import base as _base
 from verify.claims.base import (
     HOLDS,
