@@ -74,6 +74,19 @@ TOLERANCES = MappingProxyType(
         # clear of eig_zero * ||H|| after the data's conditioning enters: 1e-3 leaves three
         # orders above eig_zero.
         "eigengap": 1e-3,
+        # Liu et al. (seed 003): autodiff Hessian of the population loss at 1/sqrt p + w = +-alpha v*
+        # against its closed form, relative to the larger of ||H||_max and the (w, w) block's scale
+        # |a^T a*| / (2 alpha^2). In float64, cos(theta) next to +-1 is 1 -+ 2^-53 or further, an
+        # apparent angle up to sqrt(2 eps) ~ 1.5e-8, and the Hessian moves by O(theta) times that
+        # scale away from theta = 0 or pi: 1e-7 is several times that (measured: <= 1e-8), and far
+        # below the O(1) error of a wrong derivative of arccos.
+        "liu_hessian_at_optima": 1e-7,
+        # Liu et al. (seed 003): gradient descent has converged to the global optimum when the
+        # angle to v* and ||a - a*|| / ||a*|| are both below this. Stage II contracts linearly
+        # (rate about 1 - eta_a / 4 per step, see verify.claims.liu.step_sizes) to rounding
+        # (~1e-15) within the steps run; 1e-6 is far above rounding and far below the distance
+        # pi between the two optima, so a run that is anywhere else is not counted.
+        "liu_gd_converged": 1e-6,
     }
 )
 

@@ -8,3 +8,4 @@ from verify.claims import auer  # noqa: F401
 from verify.claims import overparam  # noqa: F401
 from verify.claims import representation  # noqa: F401
 from verify.claims import deep_linear  # noqa: F401
+from verify.claims import liu  # noqa: F401
