@@ -94,9 +94,9 @@ def _sequential_batches(prim, entry):
     def rule(ctx, *args, **params):
         shapes = [aval.shape for aval in ctx.avals_in]
         batch = _batch_shape(shapes)
-        if not batch or math.prod(batch) <= inline_chunk(shapes):
-            return original(ctx, *args, **params)
         chunk = inline_chunk(shapes)
+        if not batch or math.prod(batch) <= chunk:
+            return original(ctx, *args, **params)
         lowered = mlir.lower_fun(
             lambda *xs: _chunked(prim, params, chunk, batch, *xs),
             multiple_results=prim.multiple_results,
