@@ -14,6 +14,11 @@ Prints ratios, never asserts on timings (this is not a test):
     about 500, 2,000 and 8,000 parameters. Each is compiled and run once, then the second
     call is timed (``block_until_ready``). The agreement |lambda_dense - lambda_mf| / ||H||_2
     is printed next to the reported error bound.
+(c) Compiler setting of the sweep: for each parameter set of a few claims, the vmapped check
+    of one chunk is lowered once and compiled twice, with XLA's default options (LLVM
+    optimisation level 2) and with `verify.search.SWEEP_COMPILER_OPTIONS` (level 1); both
+    are run on the same keys. Printed: compile seconds, run seconds (second call), their
+    ratios, the largest |margin difference| and whether the verdicts agree.
 
 Run from the repository root::
 
@@ -40,9 +45,12 @@ import verify
 from _table import print_table
 from verify.landscape import hessian, hvp, lambda_min
 from verify.landscape.spectrum import top_eigenvalue_matrix_free
-from verify.search import instance_key, sweep
+from verify.search import SWEEP_COMPILER_OPTIONS, _verdicts, instance_key, sweep
 
 CLAIM_ID = "mf/sosp-global"
+#: Claims of part (c): the slowest to compile in `verify check --all`, and one whose
+#: check runs long (init/balduzzi-scaling).
+COMPILE_CLAIMS = ("hardt-ma/critical-points-global", "mf/symmetry", "init/balduzzi-scaling", "auer/exponential-minima")
 #: Linear ResNet sizes (d, l): l * d^2 parameters.
 RESNET_SIZES = ((10, 5), (20, 5), (40, 5))
 RESNET_SIZES_QUICK = ((6, 5), (10, 5))
@@ -149,6 +157,37 @@ def bench_sweep(n: int, chunk: int, seed: int, quick: bool) -> list[list[str]]:
     return rows
 
 
+# ----------------------------------------------------------------- (c) compiler setting
+
+
+def bench_compile(claim_ids, chunk: int, seed: int) -> list[list[str]]:
+    keys = jax.vmap(lambda i: instance_key(seed, i))(jnp.arange(chunk))
+    rows = []
+    for claim_id in claim_ids:
+        claim = verify.get_claim(claim_id)
+        for params in claim.params:
+            gen = functools.partial(claim.generate, **params)
+            lowered = jax.jit(lambda k: jax.vmap(claim.check)(jax.vmap(gen)(k))).trace(keys).lower()
+            timings, outs = {}, {}
+            for name, options in (("default", None), ("sweep", SWEEP_COMPILER_OPTIONS)):
+                start = time.perf_counter()
+                compiled = lowered.compile(compiler_options=options)
+                t_compile = time.perf_counter() - start
+                jax.block_until_ready(compiled(keys))
+                t_run, outs[name] = _timed(compiled, keys)
+                timings[name] = (t_compile, t_run)
+            a, b = (np.asarray(outs[k].margin, dtype=np.float64) for k in ("default", "sweep"))
+            both = np.isfinite(a) & np.isfinite(b)
+            diff = float(np.max(np.abs(a[both] - b[both]))) if both.any() else float("nan")
+            agree = _verdicts(jax.device_get(outs["default"])) == _verdicts(jax.device_get(outs["sweep"]))
+            label = claim_id + " " + ",".join(f"{k}={v}" for k, v in params.items())
+            (c2, r2), (c1, r1) = timings["default"], timings["sweep"]
+            rows.append([label, f"{c2:.2f}", f"{c1:.2f}", f"{c2 / c1:.1f}x", f"{r2:.3f}", f"{r1:.3f}",
+                         f"{r2 / r1:.2f}x", f"{diff:.1e}", "yes" if agree else "NO"])
+            print(f"  [{label}] compile {c2:.2f}s vs {c1:.2f}s, run {r2:.3f}s vs {r1:.3f}s", flush=True)
+    return rows
+
+
 # ----------------------------------------------------------------- (b) lambda_min
 
 
@@ -237,7 +276,10 @@ def main(argv=None) -> None:
     parser.add_argument("--n", type=int, default=None, help="instances per parameter set (default 256; 16 with --quick)")
     parser.add_argument("--chunk", type=int, default=None, help="sweep batch size (default 64, the sweep's default; 16 with --quick)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--part", choices=("a", "b", "both"), default="both", help="run only (a) the sweep or (b) lambda_min")
+    parser.add_argument(
+        "--part", choices=("a", "b", "c", "all"), default="all",
+        help="run only (a) the sweep, (b) lambda_min or (c) the compiler setting",
+    )
     args = parser.parse_args(argv)
     n = args.n or (16 if args.quick else 256)
     chunk = min(args.chunk or (16 if args.quick else 64), n)
@@ -248,10 +290,12 @@ def main(argv=None) -> None:
         print(f"  {k:26s} {v}")
     print()
 
-    if args.part in ("a", "both"):
+    if args.part in ("a", "all"):
         _part_a(n, chunk, args.seed, args.quick)
-    if args.part in ("b", "both"):
+    if args.part in ("b", "all"):
         _part_b(sizes, args.seed)
+    if args.part in ("c", "all"):
+        _part_c(COMPILE_CLAIMS[:1] if args.quick else COMPILE_CLAIMS, chunk, args.seed)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 ** 2
     print(f"peak resident memory: {peak:.2f} GiB")
 
@@ -277,6 +321,18 @@ def _part_b(sizes, seed):
     )
     for note in notes_b:
         print("  " + note)
+    print()
+
+
+def _part_c(claim_ids, chunk, seed):
+    print(f"(c) compiling one chunk ({chunk} instances) with XLA's default options vs the sweep's {SWEEP_COMPILER_OPTIONS}")
+    rows_c = bench_compile(claim_ids, chunk, seed)
+    print()
+    print_table(
+        ["claim, params", "compile default s", "compile sweep s", "ratio", "run default s", "run sweep s",
+         "ratio", "max |margin diff|", "same verdicts"],
+        rows_c,
+    )
     print()
 
 
