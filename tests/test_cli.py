@@ -346,3 +346,46 @@ def test_check_unwritable_out_exits_2(capsys, tmp_path):
     rc, out, err = _run(capsys, "check", "test/toy-false", "--n", "4", "--out", str(blocker), "-q")
     assert rc == 2
     assert f"argument --out: cannot write {blocker / 'test__toy-false.json'}" in err
+
+
+# --- --jobs: claims swept in worker processes ------------------------------------------
+
+
+def _without_timing(recs):
+    for r in recs:
+        r.pop("seconds")
+        r.pop("command", None)
+        r.pop("commands", None)
+    return recs
+
+
+def test_jobs_give_the_same_records_as_one_process(capsys, tmp_path, user_file):
+    """Two worker processes (built-in claims and a user file's claim) match a single process."""
+    ids = ["act/sigmoid", "user/norm-at-most-one", "act/square"]
+    common = ["--import", user_file, "--n", "6", "--seed", "2", "--json"]
+    rc1, out1, err1 = _run(capsys, "check", *ids, *common, "--jobs", "1", "--out", str(tmp_path / "a"))
+    rc2, out2, err2 = _run(capsys, "check", *ids, *common, "--jobs", "2", "--out", str(tmp_path / "b"))
+    assert rc1 == 0 and rc2 == 0, err1 + err2
+    assert "3 claims in up to 2 processes" in err2 and "processes" not in err1
+    for k, claim_id in enumerate(ids, 1):  # each claim: started, finished, in its own order
+        lines = [line for line in err2.splitlines() if line.startswith(f"[{k}/3] {claim_id} ")]
+        assert lines[0].endswith(" 0/6") and lines[-2].endswith(" 6/6"), lines
+        assert " (" in lines[-1] and lines[-1].endswith("s)"), lines
+    recs1, recs2 = json.loads(out1), json.loads(out2)
+    assert [r["claim_id"] for r in recs2] == ids
+    assert _without_timing(recs1) == _without_timing(recs2)
+
+
+def test_jobs_run_claims_registered_in_this_process_here(capsys, tmp_path):
+    """The toys are registered in this process only: a worker could not load them."""
+    rc, out, err = _run(
+        capsys, "check", "test/toy-identity", "test/toy-false", "--n", "4", "--jobs", "2", "--out", str(tmp_path)
+    )
+    assert rc == 0, err
+    assert "all 2 verdicts as expected" in out
+
+
+def test_jobs_must_be_positive(capsys):
+    rc, out, err = _run(capsys, "check", "test/toy-false", "--jobs", "0")
+    assert rc == 2
+    assert "argument --jobs/-j: expected a positive integer; found '0'" in err

@@ -35,6 +35,8 @@ __all__ = ["main", "DEFAULT_N", "DEFAULT_SEED", "DEFAULT_OUT"]
 #: ``verify check --all`` stays within a few minutes on a 2-core machine.
 DEFAULT_N = 64
 DEFAULT_SEED = 0
+#: Default cap on ``--jobs``: each worker process holds its own JAX runtime (about 1 GB).
+MAX_DEFAULT_JOBS = 4
 DEFAULT_OUT = "results"
 _SOURCE_WIDTH = 40
 
@@ -106,6 +108,14 @@ def _build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--out", default=DEFAULT_OUT, metavar="DIR", help=f"folder for records of refuted claims (default ./{DEFAULT_OUT}/)"
     )
+    check.add_argument(
+        "--jobs",
+        "-j",
+        type=_positive_int,
+        default=_default_jobs(),
+        help="claims swept at once, each in its own process (default: the CPU cores, at most "
+        f"{MAX_DEFAULT_JOBS}; here {_default_jobs()}); the verdicts do not depend on it",
+    )
     check.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
 
     rep = sub.add_parser(
@@ -143,14 +153,119 @@ def _fmt_margin(x: float) -> str:
     return "-" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.3e}"
 
 
-def _import_all(imports: Sequence[str]) -> None:
+def _import_all(imports: Sequence[str]) -> set[str]:
+    """Import the ``--import`` specs; return the names of the modules they loaded."""
+    from verify.records import load_claims
+
+    names = set()
+    for spec in imports:
+        try:
+            names.add(load_claims(spec).__name__)
+        except ImportError as e:
+            raise _UsageError(f"verify: error: {e}") from None
+    return names
+
+
+def _default_jobs() -> int:
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, MAX_DEFAULT_JOBS))
+
+
+# Worker processes of `verify check --jobs N`. Each is a fresh Python (spawned, not forked:
+# JAX is multithreaded) that imports verify and the --import specs, then sweeps the claims it
+# is given by id. A sweep's result depends only on (claim, n, seed), never on the process.
+_PROGRESS_QUEUE = None
+
+
+def _worker_init(imports: Sequence[str], queue) -> None:
+    import signal
+
+    global _PROGRESS_QUEUE
+    signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C: the parent reports; no traceback here
+    _PROGRESS_QUEUE = queue
+    import verify  # noqa: F401  (registers the built-in claims)
     from verify.records import load_claims
 
     for spec in imports:
-        try:
-            load_claims(spec)
-        except ImportError as e:
-            raise _UsageError(f"verify: error: {e}") from None
+        load_claims(spec)
+
+
+def _worker_sweep(index: int, claim_id: str, n: int, seed: int):
+    from verify import get_claim, sweep
+
+    def progress(done: int, total: int) -> None:
+        _PROGRESS_QUEUE.put((index, done, total))
+
+    progress(0, n)
+    return sweep(get_claim(claim_id), n, seed=seed, progress=progress)
+
+
+def _is_portable(claim, imported: set[str]) -> bool:
+    """Whether a fresh worker process can look `claim` up by id after the imports."""
+    module = type(claim).__module__
+    return module == "verify" or module.startswith("verify.") or module in imported
+
+
+def _sweep_all(claims, args, imported: set[str], started, progress, finished) -> list:
+    """Sweep `claims` (in up to ``args.jobs`` processes); return the results in order.
+
+    `started(k)`, `progress(k, done, n)` and `finished(k, result)` report on claim k (0-based).
+    Claims a worker cannot load (registered in this process by other means than --import)
+    are swept here, after the others.
+    """
+    from verify import sweep
+
+    results = [None] * len(claims)
+    portable = [k for k, c in enumerate(claims) if _is_portable(c, imported)]
+    jobs = min(args.jobs, len(portable))
+    local = [k for k in range(len(claims)) if jobs <= 1 or k not in set(portable)]
+    if jobs > 1:
+        import concurrent.futures as cf
+        import multiprocessing
+        import queue as queue_module
+
+        ctx = multiprocessing.get_context("spawn")
+        updates = ctx.Queue()
+        # Most parameter sets first, so that a long sweep does not start last.
+        order = sorted(portable, key=lambda k: -len(claims[k].params))
+        with cf.ProcessPoolExecutor(
+            max_workers=jobs, mp_context=ctx, initializer=_worker_init, initargs=(list(args.imports), updates)
+        ) as pool:
+            futures = {}
+            for k in order:
+                futures[pool.submit(_worker_sweep, k, claims[k].id, args.n, args.seed)] = k
+            pending = set(futures)
+            last: dict[int, int] = {}  # claim -> instances reported done
+            while pending:
+                done, pending = cf.wait(pending, timeout=0.2, return_when=cf.FIRST_COMPLETED)
+                while True:
+                    try:
+                        k, d, n = updates.get_nowait()
+                    except queue_module.Empty:
+                        break
+                    if results[k] is not None:
+                        continue  # a late message of a claim already reported finished
+                    if k not in last:
+                        started(k)  # prints 0/n
+                    elif d > last[k]:
+                        progress(k, d, n)
+                    last[k] = d
+                for fut in done:
+                    k = futures[fut]
+                    results[k] = fut.result()
+                    if k not in last:
+                        started(k)
+                    if last.get(k) != results[k].n:
+                        progress(k, results[k].n, results[k].n)
+                    finished(k, results[k])
+    for k in local:
+        started(k)
+        results[k] = sweep(claims[k], args.n, seed=args.seed, progress=lambda d, n, k=k: progress(k, d, n))
+        finished(k, results[k])
+    return results
 
 
 def _cmd_list(args, out: TextIO, err: TextIO) -> int:
@@ -166,8 +281,8 @@ def _cmd_list(args, out: TextIO, err: TextIO) -> int:
     return 0
 
 
-def _cmd_check(args, argv: Sequence[str], out: TextIO, err: TextIO) -> int:
-    from verify import get_claim, registry, sweep
+def _cmd_check(args, argv: Sequence[str], imported: set[str], out: TextIO, err: TextIO) -> int:
+    from verify import get_claim, registry
     from verify.errors import UnknownClaimError
     from verify.records import dumps_record, record_filename, result_record, write_record
 
@@ -190,19 +305,27 @@ def _cmd_check(args, argv: Sequence[str], out: TextIO, err: TextIO) -> int:
 
     command = shlex.join(["verify", *argv])
     total = len(claims)
+
+    def label(k: int) -> str:
+        return f"[{k + 1}/{total}] {claims[k].id}"
+
+    def started(k: int) -> None:
+        if not args.quiet:
+            print(f"{label(k)} 0/{args.n}", file=err, flush=True)
+
+    def progress(k: int, done: int, n: int) -> None:
+        if not args.quiet:
+            print(f"{label(k)} {done}/{n}", file=err, flush=True)
+
+    def finished(k: int, res) -> None:
+        if not args.quiet:
+            print(f"{label(k)} {res.verdict} ({res.seconds:.1f}s)", file=err, flush=True)
+
+    if not args.quiet and total > 1 and args.jobs > 1:
+        print(f"verify check: {total} claims in up to {args.jobs} processes", file=err, flush=True)
+    swept = _sweep_all(claims, args, imported, started, progress, finished)
     results = []
-    for k, claim in enumerate(claims, 1):
-        label = f"[{k}/{total}] {claim.id}"
-
-        def progress(done: int, n: int, label=label) -> None:
-            if not args.quiet:
-                print(f"{label} {done}/{n}", file=err, flush=True)
-
-        if not args.quiet:
-            print(f"{label} 0/{args.n}", file=err, flush=True)
-        res = sweep(claim, args.n, seed=args.seed, progress=progress)
-        if not args.quiet:
-            print(f"{label} {res.verdict} ({res.seconds:.1f}s)", file=err, flush=True)
+    for claim, res in zip(claims, swept):
         path = None
         record = None
         if res.verdict == "refuted":
@@ -326,12 +449,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return int(e.code or 0)
         from verify.errors import RecordError, UnknownClaimError
 
-        _import_all(args.imports)
+        imported = _import_all(args.imports)
         try:
             if args.command == "list":
                 return _cmd_list(args, out, err)
             if args.command == "check":
-                return _cmd_check(args, argv, out, err)
+                return _cmd_check(args, argv, imported, out, err)
             return _cmd_reproduce(args, out, err)
         except (RecordError, UnknownClaimError) as e:
             raise _UsageError(f"verify {args.command}: error: {e}") from None
