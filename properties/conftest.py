@@ -6,6 +6,15 @@
 * ``dev``: a handful of examples for quick iteration.
 """
 
+import os
+
+# Compile at LLVM optimisation level 1, as `verify.sweep` does (`SWEEP_COMPILER_OPTIONS` in
+# verify/search.py: 2-3x faster compiles, runs as fast). Set before JAX starts its backend;
+# notebook kernels and `verify` subprocesses started by the tests inherit it.
+_flags = os.environ.get("XLA_FLAGS", "")
+if "--xla_backend_optimization_level" not in _flags:
+    os.environ["XLA_FLAGS"] = f"{_flags} --xla_backend_optimization_level=1".strip()
+
 import jax
 import pytest
 from hypothesis import HealthCheck, settings

@@ -8,6 +8,15 @@ segfault is not established: the process's memory mappings (~1,100) were far bel
 limit (vm.max_map_count 65,530), so it is not that.
 """
 
+import os
+
+# Compile at LLVM optimisation level 1, as `verify.sweep` does (`SWEEP_COMPILER_OPTIONS` in
+# verify/search.py: 2-3x faster compiles, runs as fast). Set before JAX starts its backend;
+# notebook kernels and `verify` subprocesses started by the tests inherit it.
+_flags = os.environ.get("XLA_FLAGS", "")
+if "--xla_backend_optimization_level" not in _flags:
+    os.environ["XLA_FLAGS"] = f"{_flags} --xla_backend_optimization_level=1".strip()
+
 import jax
 import pytest
 
