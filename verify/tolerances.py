@@ -87,6 +87,34 @@ TOLERANCES = MappingProxyType(
         # (~1e-15) within the steps run; 1e-6 is far above rounding and far below the distance
         # pi between the two optima, so a run that is anywhere else is not counted.
         "liu_gd_converged": 1e-6,
+        # Yun et al. (seed 004), near-identity risk bound: R(theta) <= R_lin + C (and its
+        # certified form) compared relative to the zero predictor's risk R(0). Both sides are
+        # means of n <= 100 losses of size ~R(0) evaluated in float64 (rounding ~n eps R(0)
+        # ~ 1e-14 R(0)); the bound holds for the t the solver returns whatever its accuracy,
+        # so the solver's error does not enter. At a point classified critical the gradient is
+        # <= grad_critical relative, which moves R by far less than 1e-9. 1e-9 is five orders
+        # above rounding and far below any gap the theorem could be wrong by.
+        "yun_near_identity_rounding": 1e-9,
+        # Yun et al. (seed 004), Rademacher estimator sanity (not the theorem): S_k >= the
+        # linear value ||X^T sigma_k|| / n (attained exactly at the first iterate of the first
+        # restart) and S_k <= (1/n) sum (1 + 1/L)^L ||x_i||, relative to the latter. Both are
+        # exact in real arithmetic; float64 forward passes through L <= 64 blocks carry
+        # ~L n eps relative error: 1e-10 is four orders above that.
+        "yun_rademacher_deterministic": 1e-10,
+        # Yun et al. (seed 004), the Theorem's second condition col(U_2^T ... U_L^T) != R^{d_x}:
+        # the stacked [U_2; ...; U_L] is rank deficient when sigma_{d_x} / sigma_1 is at most
+        # this. Deficiency is exact only in exact arithmetic; a point found by the finder is
+        # within relative ~grad_critical (1e-8) of a critical point, and an exactly deficient
+        # stack there is seen with sigma_{d_x} of that order. Stricter than full_rank (1e-6):
+        # calling the condition met when it is not could turn into a false refutation, calling
+        # it failed only drops the point from the test (it is still reported).
+        "yun_row_space_deficient": 1e-8,
+        # Yun et al. (seed 004), single block: a critical point "has w* != 0" when
+        # ||w|| > this * max(||theta||, 1). Used for counting only (the verdict comes from a
+        # bound valid at every point with w != 0): the saddles with w = 0 are found with ||w||
+        # at rounding level (~1e-32 measured), the others with ||w|| of order 1; any
+        # threshold between separates them, 1e-6 sits far from both.
+        "yun_w_nonzero": 1e-6,
     }
 )
 

@@ -9,3 +9,5 @@ from verify.claims import overparam  # noqa: F401
 from verify.claims import representation  # noqa: F401
 from verify.claims import deep_linear  # noqa: F401
 from verify.claims import liu  # noqa: F401
+from verify.claims import yun  # noqa: F401
+from verify.claims import _yun_near_identity  # noqa: F401
