@@ -5,7 +5,7 @@ Cells are collected and written by `_cells.Cells` (outputs are not stored).
 
 import pathlib
 
-from _cells import VERDICT_TABLE, Cells
+from _cells import Cells, SWEPT, VERDICT_TABLE
 
 cells = Cells()
 md, code = cells.md, cells.code
@@ -61,15 +61,7 @@ T0 = time.perf_counter()
 INIT_IDS = ["init/xavier-linear-resnet", "init/scalar-resnet", "init/resnet-1-over-dL",
             "init/isometry", "init/isometry-columns", "init/balduzzi-scaling"]
 N_SWEEP, SWEEP_SEED = 3, 0
-SWEEPS = {}
-
-
-def swept(claim_id):
-    # verify.sweep(claim, n=3, seed=0), run once per claim and reused by the table at the end.
-    if claim_id not in SWEEPS:
-        SWEEPS[claim_id] = sweep(get_claim(claim_id), N_SWEEP, seed=SWEEP_SEED)
-    return SWEEPS[claim_id]
-
+""" + SWEPT + r"""
 
 print("verify", verify.__version__, "| jax", jax.__version__, "| default float:", jnp.zeros(1).dtype)
 """)

@@ -5,7 +5,7 @@ Cells are collected and written by `_cells.Cells` (outputs are not stored).
 
 import pathlib
 
-from _cells import VERDICT_TABLE, Cells
+from _cells import Cells, SWEPT, VERDICT_TABLE
 
 cells = Cells()
 md, code = cells.md, cells.code
@@ -59,15 +59,7 @@ T0 = time.perf_counter()
 LOGISTIC, ARCTAN, RELU = (TRANSFERS.index(t) for t in ("logistic", "arctan", "relu"))
 SQUARE, PSEUDO_HUBER = (LOSSES.index(l) for l in ("square", "pseudo-huber"))
 N_SWEEP, SWEEP_SEED = 16, 0
-SWEEPS = {}
-
-
-def swept(claim_id):
-    # verify.sweep(claim, n=16, seed=0), run once per claim and reused by the table at the end.
-    if claim_id not in SWEEPS:
-        SWEEPS[claim_id] = sweep(get_claim(claim_id), N_SWEEP, seed=SWEEP_SEED)
-    return SWEEPS[claim_id]
-
+""" + SWEPT + r"""
 
 def show_sweep(claim_id):
     r = swept(claim_id)

@@ -5,7 +5,7 @@ Cells are collected and written by `_cells.Cells` (outputs are not stored).
 
 import pathlib
 
-from _cells import VERDICT_TABLE, Cells
+from _cells import Cells, SWEPT, VERDICT_TABLE
 
 cells = Cells()
 md, code = cells.md, cells.code
@@ -83,15 +83,7 @@ def log_uniform_starts(key, k, n, low=1e-3, high=3.0):
 
 
 N_SWEEP, SWEEP_SEED = 16, 0
-SWEEPS = {}
-
-
-def swept(claim_id):
-    # verify.sweep(claim, n=16, seed=0), run once per claim and reused by the table at the end.
-    if claim_id not in SWEEPS:
-        SWEEPS[claim_id] = sweep(get_claim(claim_id), N_SWEEP, seed=SWEEP_SEED)
-    return SWEEPS[claim_id]
-
+""" + SWEPT + r"""
 
 def runs(w, types):
     # Maximal runs of consecutive grid points (w sorted) with the same classification.

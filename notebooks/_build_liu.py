@@ -5,7 +5,7 @@ Cells are collected and written by `_cells.Cells` (outputs are not stored).
 
 import pathlib
 
-from _cells import VERDICT_TABLE, Cells
+from _cells import Cells, SWEPT, VERDICT_TABLE
 
 cells = Cells()
 md, code = cells.md, cells.code
@@ -57,15 +57,7 @@ from verify.statistics import FALSE_ALARM, z_value
 
 T0 = time.perf_counter()
 N_SWEEP, SWEEP_SEED = 16, 0
-SWEEPS = {}
-
-
-def swept(claim_id):
-    # verify.sweep(claim, n=16, seed=0), run once per claim and reused by the table at the end.
-    if claim_id not in SWEEPS:
-        SWEEPS[claim_id] = sweep(get_claim(claim_id), N_SWEEP, seed=SWEEP_SEED)
-    return SWEEPS[claim_id]
-
+""" + SWEPT + r"""
 
 def show_sweep(claim_id, keys=None):
     r = swept(claim_id)

@@ -29,6 +29,22 @@ assert not mismatch, mismatch
 """.lstrip("\n")
 
 
+#: The sweep cache every notebook uses: ``swept(claim_id)`` is ``verify.sweep(claim,
+#: N_SWEEP, seed=SWEEP_SEED)``, run once per claim and reused (the verdict table at the end
+#: reads it). A builder splices it into its first code cell, after the imports and after the
+#: line that sets N_SWEEP and SWEEP_SEED.
+SWEPT = r"""
+SWEEPS = {}
+
+
+def swept(claim_id):
+    # verify.sweep(claim, n=N_SWEEP, seed=SWEEP_SEED), run once per claim and reused by the table at the end.
+    if claim_id not in SWEEPS:
+        SWEEPS[claim_id] = sweep(get_claim(claim_id), N_SWEEP, seed=SWEEP_SEED)
+    return SWEEPS[claim_id]
+""".lstrip("\n")
+
+
 class Cells:
     """An ordered list of cells, added with `md` and `code`, written by `write`."""
 
