@@ -2,7 +2,7 @@
 
 Both statements are true (the module docstring derives them): they must hold on every
 instance drawn, and an inconclusive instance fails the test too. Beyond the claims' own grids:
-L = 1 instances of the multi-block theorem (cross-claim consistency: there the second
+other widths, L = 1 instances of the multi-block theorem (cross-claim consistency: there the second
 condition always holds), a grid where the second condition generically fails (reported,
 never refuted), and the single-block gradient bound at points whose coordinates Hypothesis
 draws and shrinks.
@@ -39,6 +39,19 @@ def test_dichotomy_at_other_depths(drawn):
     """L = 2, and L = 1 (cross-claim consistency with `yun/single-block`): the stack of U_l is
     empty at L = 1, so the second condition holds, and the Theorem must hold there too
     (points with w != 0 are better than linear, the others better or strict saddles)."""
+    _, _, instance = drawn
+    assert targeted_verdict(DICHOTOMY, instance) == HOLDS
+
+
+@settings(max_examples=6)
+@given(
+    drawn=instances(
+        DICHOTOMY, params=({"d": 3, "depth": 2, "k": 1, "n": 1}, {"d": 4, "depth": 2, "m": 2, "k": 3, "n": 3})
+    )
+)
+def test_dichotomy_at_other_widths(drawn):
+    """Other widths than the grid's (m_l = 1, k_l = n_l = 2): blocks of width 1, and wider
+    blocks with two-dimensional U_2 in R^4 (sum_{l>=2} m_l = 2 < d_x, so (2) still holds)."""
     _, _, instance = drawn
     assert targeted_verdict(DICHOTOMY, instance) == HOLDS
 

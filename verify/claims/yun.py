@@ -846,7 +846,8 @@ class Dichotomy(Claim):
     and the activation of each block (tanh or softplus) are drawn per instance: they are codes
     in the instance, so they vary without recompiling. Grid (each entry compiles once):
     d_x = 3, L = 3, where sum_{l>=2} m_l = 2 < d_x and (2) always holds. `properties/test_yun.py`
-    adds L = 1 and L = 2 (where (2) holds too) and d_x = 2, L = 3, where sum m_l = d_x and (2)
+    adds L = 1 and L = 2 (where (2) holds too), other widths (k_l = n_l = 1; and d_x = 4,
+    m_l = 2, k_l = n_l = 3) and d_x = 2, L = 3, where sum m_l = d_x and (2)
     generically fails: there the points are reported only. Measured (`sweep(claim, 64)`,
     2026-12-04): 384 critical points, 294 meeting both conditions (216 better than linear, 78
     strict saddles worse than linear, no violation); 90 failing (1), all logistic points
