@@ -55,7 +55,6 @@ from verify.claims.hardt_ma import (excess_risk, gradient_descent_trajectory, gr
                                     population_risk, residual_product)
 from verify.landscape import (PointType, classify, extreme_eigenvalues, find_critical_point,
                               find_critical_points, find_local_minimum, hessian)
-from verify.search import instance_params
 from verify.tolerances import TOLERANCES
 
 T0 = time.perf_counter()
@@ -89,16 +88,6 @@ def flat_risk(r, sigma, l):
 
 N_SWEEP, SWEEP_SEED = 16, 0
 """ + SWEPT + r"""
-
-def show_sweep(claim_id, keys=None):
-    r = swept(claim_id)
-    claim = get_claim(claim_id)
-    print(f"{claim_id}: verdict {r.verdict!r} (the toolkit expects {claim.expected!r}); counts {r.counts}; "
-          f"smallest margin {r.smallest_margin:.3g} at instance {r.worst_index} {instance_params(claim, r.worst_index)}")
-    for k, v in r.measured.items():
-        if keys is None or k in keys:
-            print(f"    {k:32s} {float(np.asarray(v)):.6g}")
-
 
 print("verify", verify.__version__, "| jax", jax.__version__, "| default float:", jnp.zeros(1).dtype)
 """)

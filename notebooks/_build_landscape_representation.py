@@ -61,16 +61,6 @@ SQUARE, PSEUDO_HUBER = (LOSSES.index(l) for l in ("square", "pseudo-huber"))
 N_SWEEP, SWEEP_SEED = 16, 0
 """ + SWEPT + r"""
 
-def show_sweep(claim_id):
-    r = swept(claim_id)
-    print(f"{claim_id}: verdict {r.verdict!r} (the toolkit expects {get_claim(claim_id).expected!r}); "
-          f"counts {r.counts}; smallest margin {r.smallest_margin:.3g} at instance {r.worst_index} "
-          f"({r.seconds:.0f} s, compilation included)")
-    for k, v in r.measured.items():
-        v = np.asarray(v, np.float64)
-        print(f"    {k:36s}", f"{float(v):.6g}" if v.ndim == 0 else np.array2string(v, precision=4))
-
-
 def type_name(t):
     return PointType(int(t)).name
 

@@ -91,15 +91,6 @@ def runs(w, types):
     return [(w[a], w[b - 1], types[a], b - a) for a, b in zip(np.r_[0, cut], np.r_[cut, len(w)])]
 
 
-def show_sweep(claim_id, keys=None):
-    r = swept(claim_id)
-    print(f"{claim_id}: verdict {r.verdict!r} (the toolkit expects {get_claim(claim_id).expected!r}); "
-          f"counts {r.counts}; smallest margin {r.smallest_margin:.3g} at instance {r.worst_index}")
-    for k, v in r.measured.items():
-        if keys is None or k in keys:
-            print(f"    {k:32s} {float(np.asarray(v)):.6g}")
-
-
 print("verify", verify.__version__, "| jax", jax.__version__, "| default float:", jnp.zeros(1).dtype)
 """)
 

@@ -59,16 +59,6 @@ T0 = time.perf_counter()
 N_SWEEP, SWEEP_SEED = 16, 0
 """ + SWEPT + r"""
 
-def show_sweep(claim_id, keys=None):
-    r = swept(claim_id)
-    print(f"{claim_id}: verdict {r.verdict!r} (the toolkit expects {get_claim(claim_id).expected!r}); "
-          f"counts {r.counts}; smallest margin {r.smallest_margin:.3g} at instance {r.worst_index} "
-          f"({r.seconds:.1f} s, compilation included)")
-    for k, v in r.measured.items():
-        if keys is None or k in keys:
-            print(f"    {k:32s} {float(np.asarray(v, np.float64)):.6g}")
-
-
 def type_name(t):
     return PointType(int(t)).name
 

@@ -65,8 +65,6 @@ import numpy as np
 from IPython.display import Markdown, display
 
 import verify
-# The yun claims are registered when their modules are imported (explicitly here, in case the
-# package's registration line does not import them).
 import verify.claims._yun_near_identity as near
 import verify.claims.yun as yun
 from verify import get_claim, sweep
@@ -78,16 +76,6 @@ from verify.tolerances import TOLERANCES
 T0 = time.perf_counter()
 N_SWEEP, SWEEP_SEED = 8, 0
 """ + SWEPT + r"""
-
-def show_sweep(claim_id, keys=None):
-    r = swept(claim_id)
-    print(f"{claim_id}: verdict {r.verdict!r} (the toolkit expects {get_claim(claim_id).expected!r}); "
-          f"counts {r.counts}; smallest margin {r.smallest_margin:.3g} at instance {r.worst_index} "
-          f"({r.seconds:.1f} s, compilation included)")
-    for k, v in r.measured.items():
-        if keys is None or k in keys:
-            print(f"    {k:52s} {float(np.asarray(v, np.float64)):.6g}")
-
 
 print("verify", verify.__version__, "| jax", jax.__version__, "| default float:", jnp.zeros(1).dtype)
 """)

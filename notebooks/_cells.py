@@ -31,9 +31,13 @@ assert not mismatch, mismatch
 
 #: The sweep cache every notebook uses: ``swept(claim_id)`` is ``verify.sweep(claim,
 #: N_SWEEP, seed=SWEEP_SEED)``, run once per claim and reused (the verdict table at the end
-#: reads it). A builder splices it into its first code cell, after the imports and after the
-#: line that sets N_SWEEP and SWEEP_SEED.
+#: reads it), and ``show_sweep(claim_id, keys=None)`` prints its verdict, counts, smallest
+#: margin and measured numbers (those named in `keys`, or all). A builder splices it into its
+#: first code cell, after the imports (numpy as np, get_claim, sweep) and after the line that
+#: sets N_SWEEP and SWEEP_SEED.
 SWEPT = r"""
+from verify.search import instance_params
+
 SWEEPS = {}
 
 
@@ -42,6 +46,18 @@ def swept(claim_id):
     if claim_id not in SWEEPS:
         SWEEPS[claim_id] = sweep(get_claim(claim_id), N_SWEEP, seed=SWEEP_SEED)
     return SWEEPS[claim_id]
+
+
+def show_sweep(claim_id, keys=None):
+    r, claim = swept(claim_id), get_claim(claim_id)
+    print(f"{claim_id}: verdict {r.verdict!r} (the toolkit expects {claim.expected!r}); counts {r.counts}; "
+          f"smallest margin {r.smallest_margin:.3g} at instance {r.worst_index} {instance_params(claim, r.worst_index)} "
+          f"({r.seconds:.1f} s, compilation included)")
+    names = [k for k in r.measured if keys is None or k in keys]
+    width = max(map(len, names), default=0)
+    for k in names:
+        v = np.asarray(r.measured[k], np.float64)
+        print(f"    {k:{width}s}", f"{float(v):.6g}" if v.ndim == 0 else np.array2string(v, precision=4))
 """.lstrip("\n")
 
 
