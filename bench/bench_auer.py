@@ -26,18 +26,13 @@ Run from the repository root::
 from __future__ import annotations
 
 import argparse
-import datetime
-import os
-import platform
 import time
 
 import jax
 import jax.numpy as jnp
-import jaxlib
 import numpy as np
 
-import verify
-from _table import print_table
+from _table import print_header, print_table
 from verify.claims import auer
 from verify.landscape.multiscale import uniform_starts
 
@@ -80,9 +75,7 @@ def main():
     parser.add_argument("--quick", action="store_true", help="small cases only")
     parser.add_argument("--loop", type=int, default=64, help="starts in the Python-loop baseline")
     args = parser.parse_args()
-    print(f"{datetime.datetime.now():%Y-%m-%d %H:%M}  verify {verify.__version__}  jax {jax.__version__} "
-          f"(jaxlib {jaxlib.__version__}, {jax.default_backend()})  python {platform.python_version()}  "
-          f"CPUs {len(os.sched_getaffinity(0))}")
+    print_header()
     rows = []
     for n, d, transfer, n_starts in QUICK if args.quick else CASES:
         x, y = auer.many_minima_data(n, d, transfer)

@@ -32,18 +32,12 @@ Run from the repository root::
 from __future__ import annotations
 
 import argparse
-import datetime
-import os
-import platform
-import time
 
 import jax
 import jax.numpy as jnp
-import jaxlib
 import numpy as np
 
-import verify
-from _table import print_table
+from _table import best_time, print_header, print_table
 from verify.claims import liu
 
 #: (p, k, starts)
@@ -59,15 +53,6 @@ def _teacher(p, k, seed=0):
     q /= np.linalg.norm(q)
     v_star = np.cos(np.pi / 3) * e + np.sin(np.pi / 3) * q if p > 1 else e
     return jnp.asarray(v_star), jnp.asarray(rng.normal(size=k))
-
-
-def _best(fn, repeat):
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = jax.block_until_ready(fn())
-        best = min(best, time.perf_counter() - t0)
-    return best, out
 
 
 def bench_case(p, k, n_starts, steps, n_loop, repeat):
@@ -87,8 +72,8 @@ def bench_case(p, k, n_starts, steps, n_loop, repeat):
     jax.block_until_ready(batched(w0s, a0s))  # compile, and run once
     jax.block_until_ready(single(w0s[0], a0s[0]))
 
-    tb, (wb, ab, traces) = _best(lambda: batched(w0s, a0s), repeat)
-    tl, outs = _best(lambda: [single(w0s[i], a0s[i]) for i in range(n_loop)], repeat)
+    tb, (wb, ab, traces) = best_time(lambda: batched(w0s, a0s), repeat)
+    tl, outs = best_time(lambda: [single(w0s[i], a0s[i]) for i in range(n_loop)], repeat)
     wl = np.stack([np.asarray(o[0]) for o in outs])
     al = np.stack([np.asarray(o[1]) for o in outs])
     diff = max(np.max(np.abs(np.asarray(wb)[:n_loop] - wl)), np.max(np.abs(np.asarray(ab)[:n_loop] - al)))
@@ -112,9 +97,7 @@ def main():
     parser.add_argument("--loop", type=int, default=64, help="starts in the Python-loop baseline")
     parser.add_argument("--repeat", type=int, default=3, help="timings per side (the best is shown)")
     args = parser.parse_args()
-    print(f"{datetime.datetime.now():%Y-%m-%d %H:%M}  verify {verify.__version__}  jax {jax.__version__} "
-          f"(jaxlib {jaxlib.__version__}, {jax.default_backend()})  python {platform.python_version()}  "
-          f"CPUs {len(os.sched_getaffinity(0))}")
+    print_header()
     rows = []
     for p, k, n in QUICK if args.quick else CASES:
         rows.append(bench_case(p, k, n, args.steps, min(args.loop, n), args.repeat))

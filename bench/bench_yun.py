@@ -32,34 +32,19 @@ Run from the repository root::
 from __future__ import annotations
 
 import argparse
-import datetime
-import os
-import platform
-import time
 
 import jax
 import jax.numpy as jnp
-import jaxlib
 import numpy as np
 import optax
 
-import verify
-from _table import print_table
+from _table import best_time, print_header, print_table
 from verify.claims import yun
 from verify.tolerances import TOLERANCES
 
 #: (d_x, L, m, k, n_width, samples)
 CASES = ((4, 3, 1, 8, 4, 16), (8, 4, 2, 16, 8, 16), (16, 8, 4, 16, 16, 32))
 QUICK = ((4, 3, 1, 8, 4, 16),)
-
-
-def _best(fn, repeat):
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = jax.block_until_ready(fn())
-        best = min(best, time.perf_counter() - t0)
-    return best, out
 
 
 def _lbfgs(risk, theta0, steps):
@@ -97,9 +82,9 @@ def bench_case(d, depth, m, k, nw, samples, n_starts, steps, dense_limit, repeat
     dense = size <= dense_limit
 
     jax.block_until_ready(search(thetas0))  # compile, and run once
-    ts, points = _best(lambda: search(thetas0), repeat)
+    ts, points = best_time(lambda: search(thetas0), repeat)
     jax.block_until_ready(classify["matrix_free"](points[0]))
-    tm, reports = _best(lambda: [classify["matrix_free"](p) for p in points], repeat)
+    tm, reports = best_time(lambda: [classify["matrix_free"](p) for p in points], repeat)
     lam_m = np.array([float(r.lambda_min) for r in reports])
     err_m = np.array([float(r.lambda_min_error) for r in reports])
     grad = np.array([float(r.grad_relative) for r in reports])
@@ -112,7 +97,7 @@ def bench_case(d, depth, m, k, nw, samples, n_starts, steps, dense_limit, repeat
     ]
     if dense:
         jax.block_until_ready(classify["dense"](points[0]))
-        td, dreports = _best(lambda: [classify["dense"](p) for p in points], repeat)
+        td, dreports = best_time(lambda: [classify["dense"](p) for p in points], repeat)
         lam_d = np.array([float(r.lambda_min) for r in dreports])
         row += [f"{td / n_starts:.4f}", f"{td / tm:.2g}x", f"{np.max(np.abs(lam_d - lam_m)):.1e}", f"{err_m.max():.1e}"]
     else:
@@ -130,9 +115,7 @@ def main():
     args = parser.parse_args()
     if args.quick:
         args.repeat = 1
-    print(f"{datetime.datetime.now():%Y-%m-%d %H:%M}  verify {verify.__version__}  jax {jax.__version__} "
-          f"(jaxlib {jaxlib.__version__}, {jax.default_backend()})  python {platform.python_version()}  "
-          f"CPUs {len(os.sched_getaffinity(0))}")
+    print_header()
     rows = []
     for case in QUICK if args.quick else CASES:
         rows.append(bench_case(*case, args.starts, args.steps, args.dense_limit, args.repeat))
