@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 import textwrap
@@ -158,6 +159,61 @@ def test_check_unknown_claim_exits_2(capsys):
     rc, out, err = _run(capsys, "check", "test/toy-identty")
     assert rc == 2 and out == ""
     assert "unknown claim id 'test/toy-identty'; did you mean test/toy-identity" in err
+    assert "Traceback" not in err
+
+
+def test_params_sweep_other_sets_and_the_record_runs_them_again(capsys, tmp_path):
+    argv = ["check", "test/toy-false", "--params", '{"dim": 6}', "--n", "5", "--seed", "4", "--out", str(tmp_path)]
+    rc, out, err = _run(capsys, *argv)
+    assert rc == 0, out + err
+    assert 'parameter sets (--params, instead of each claim\'s grid): [{"dim": 6}]' in out
+    path = tmp_path / "test__toy-false.json"
+    rec = json.loads(path.read_text())
+    assert rec["params_override"] == [{"dim": 6}] and rec["instance"]["params"] == {"dim": 6}
+    assert rec["instance"]["arrays"]["x"]["shape"] == [6]
+    again = shlex.split(rec["commands"]["check"])
+    assert again[:2] == ["verify", "check"] and "--params" in again
+    rc, out, err = _run(capsys, *again[1:], "--out", str(tmp_path / "again"))
+    assert rc == 0, out + err
+    rec2 = json.loads((tmp_path / "again" / "test__toy-false.json").read_text())
+    for r in (rec, rec2):
+        for key in ("seconds", "command", "commands"):
+            r.pop(key)
+    assert rec == rec2
+    rc, out, err = _run(capsys, "reproduce", str(path))
+    assert rc == 0, err
+    assert "still fails: yes" in out and "note:" not in out
+
+
+def test_params_reach_worker_processes(capsys, tmp_path):
+    """Built-in claims run in workers with --jobs 2: the same records as in one process."""
+    ids = ["init/isometry", "init/isometry-columns"]
+    common = ["--params", '[{"m": 4, "n": 3}, {"m": 1, "n": 1}]', "--n", "4", "--json"]
+    rc1, out1, err1 = _run(capsys, "check", *ids, *common, "--jobs", "1", "--out", str(tmp_path / "a"))
+    rc2, out2, err2 = _run(capsys, "check", *ids, *common, "--jobs", "2", "--out", str(tmp_path / "b"))
+    assert rc1 == 0 and rc2 == 0, err1 + err2
+    recs1, recs2 = json.loads(out1), json.loads(out2)
+    assert [r["instance"]["params"]["m"] for r in recs2] == [[4, 1][r["instance"]["index"] % 2] for r in recs2]
+    assert all(r["params_override"] == [{"m": 4, "n": 3}, {"m": 1, "n": 1}] for r in recs2)
+    assert _without_timing(recs1) == _without_timing(recs2)
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["check", "--all", "--params", '{"dim": 2}'], "argument --params: give it with claim ids, not with --all"),
+        (["check", "test/toy-false", "--params", "{dim: 2}"], "argument --params: expected JSON, such as"),
+        (["check", "test/toy-false", "--params", "[]"], "argument --params: expected a JSON object or a non-empty list"),
+        (
+            ["check", "test/toy-false", "--params", '{"dimm": 2}'],
+            "argument --params: param_sets[0]: test/toy-false's generate takes no parameter 'dimm'; it takes: dim",
+        ),
+    ],
+)
+def test_params_usage_errors_exit_2(capsys, argv, message):
+    rc, out, err = _run(capsys, *argv)
+    assert rc == 2
+    assert message in err
     assert "Traceback" not in err
 
 

@@ -178,6 +178,55 @@ def test_result_record_rejects_mismatched_claim(toys):
         result_record(toys["test/rec-identity"], res, "cmd")
 
 
+def test_record_of_other_parameter_sets_says_so_and_reproduces(toys, tmp_path):
+    """A sweep of `with_params` sets: the record names them, its check command passes them
+    back with --params, and reproduce regenerates the instance from the stored params."""
+    claim = toys["test/rec-false"].with_params({"dim": 7}, {"dim": 1})
+    rec = result_record(claim, sweep(claim, 6, seed=1), "cmd")
+    assert rec["params_override"] == [{"dim": 7}, {"dim": 1}]
+    inst = rec["instance"]
+    assert inst["params"] == [{"dim": 7}, {"dim": 1}][inst["index"] % 2]
+    assert inst["arrays"]["x"]["shape"] == [inst["params"]["dim"]]
+    assert '--params \'[{"dim": 7}, {"dim": 1}]\'' in rec["commands"]["check"]
+    path = tmp_path / "r.json"
+    write_record(rec, path)
+    out = reproduce(path)
+    assert out.matches and out.regenerated_identical and out.params_match
+    own = result_record(toys["test/rec-false"], sweep(toys["test/rec-false"], 2), "cmd")
+    assert own["params_override"] is None and "--params" not in own["commands"]["check"]
+
+
+def test_record_without_params_override_is_still_read(refuted_record, tmp_path):
+    """Records written before the key existed lack it; they mean the claim's own grid."""
+    rec = copy.deepcopy(refuted_record)
+    del rec["params_override"]
+    out = reproduce(_write(tmp_path, rec))
+    assert out.matches and out.params_match
+
+
+def test_bad_params_override(refuted_record, tmp_path):
+    rec = copy.deepcopy(refuted_record)
+    rec["params_override"] = {"dim": 2}
+    path = _write(tmp_path, rec)
+    with pytest.raises(RecordError, match=re.escape("'params_override' must be null or a non-empty list of objects")):
+        reproduce(path)
+
+
+def test_with_params_refuses_bad_sets_by_name(toys):
+    claim = toys["test/rec-false"]
+    with pytest.raises(ValueError, match=re.escape("generate takes no parameter 'dimm'; it takes: dim")):
+        claim.with_params({"dimm": 2})
+    with pytest.raises(ValueError, match=re.escape("param_sets[1]: expected a mapping")):
+        claim.with_params({"dim": 2}, [("dim", 2)])
+    with pytest.raises(ValueError, match=re.escape("param_sets[0]: value of 'dim' must be hashable")):
+        claim.with_params({"dim": {"a": 1}})
+    with pytest.raises(ValueError, match=re.escape("param_sets[0] {'dim': -1} does not give a valid test/rec-false instance")):
+        claim.with_params({"dim": -1})
+    with pytest.raises(ValueError, match="at least one parameter set"):
+        claim.with_params()
+    assert claim.params == ({"dim": 2}, {"dim": 3}) and claim.params_override is None  # unchanged
+
+
 # --- reproduce -------------------------------------------------------------------------
 
 

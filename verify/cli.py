@@ -6,6 +6,7 @@
     verify check mf/scalar mf/sosp-global    # sweep some claims (or --all)
     verify check --all --n 256 --seed 1 --json > results.json
     verify check my/claim --import my_claims.py
+    verify check yun/dichotomy --params '{"d": 4, "depth": 5}'   # other sizes than the grid's
     verify reproduce results/mf__sosp-global.json
 
 Exit codes: 0 when every verdict is the expected one (a claim the toolkit expects to be
@@ -60,6 +61,21 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _param_sets(text: str) -> list[dict[str, Any]]:
+    """``--params``: a JSON object (one parameter set) or a non-empty list of objects."""
+    example = """such as '{"d": 4, "depth": 5}'"""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise argparse.ArgumentTypeError(f"expected JSON, {example}; found {text!r} ({e.msg})") from None
+    sets = [value] if isinstance(value, dict) else value
+    if not isinstance(sets, list) or not sets or not all(isinstance(p, dict) for p in sets):
+        raise argparse.ArgumentTypeError(
+            f"expected a JSON object or a non-empty list of objects, {example}; found {text!r}"
+        )
+    return sets
+
+
 def _non_negative_int(text: str) -> int:
     try:
         value = int(text)
@@ -103,6 +119,14 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument(
         "--seed", type=_non_negative_int, default=DEFAULT_SEED, help=f"sweep seed (default {DEFAULT_SEED})"
+    )
+    check.add_argument(
+        "--params",
+        type=_param_sets,
+        metavar="JSON",
+        help="sweep these parameter sets instead of each claim's grid: a JSON object of keyword "
+        "arguments of the claim's generate, or a list of them (instance i uses set i mod the "
+        "number of sets; each set compiles once); not with --all",
     )
     check.add_argument("--json", action="store_true", help="print a JSON array of records instead of the table")
     check.add_argument(
@@ -193,14 +217,17 @@ def _worker_init(imports: Sequence[str], queue) -> None:
         load_claims(spec)
 
 
-def _worker_sweep(index: int, claim_id: str, n: int, seed: int):
+def _worker_sweep(index: int, claim_id: str, n: int, seed: int, params_override):
     from verify import get_claim, sweep
 
     def progress(done: int, total: int) -> None:
         _PROGRESS_QUEUE.put((index, done, total))
 
     progress(0, n)
-    return sweep(get_claim(claim_id), n, seed=seed, progress=progress)
+    claim = get_claim(claim_id)
+    if params_override is not None:
+        claim = claim.with_params(*params_override)
+    return sweep(claim, n, seed=seed, progress=progress)
 
 
 def _is_portable(claim, imported: set[str]) -> bool:
@@ -236,7 +263,8 @@ def _sweep_all(claims, args, imported: set[str], started, progress, finished) ->
         ) as pool:
             futures = {}
             for k in order:
-                futures[pool.submit(_worker_sweep, k, claims[k].id, args.n, args.seed)] = k
+                submitted = (k, claims[k].id, args.n, args.seed, claims[k].params_override)
+                futures[pool.submit(_worker_sweep, *submitted)] = k
             pending = set(futures)
             last: dict[int, int] = {}  # claim -> instances reported done
             while pending:
@@ -288,6 +316,8 @@ def _cmd_check(args, argv: Sequence[str], imported: set[str], out: TextIO, err: 
 
     if args.all and args.ids:
         raise _UsageError("verify check: error: give claim ids or --all, not both")
+    if args.all and args.params is not None:
+        raise _UsageError("verify check: error: argument --params: give it with claim ids, not with --all")
     if not args.all and not args.ids:
         raise _UsageError("verify check: error: give at least one claim id (see `verify list`) or --all")
     if args.all:
@@ -302,6 +332,11 @@ def _cmd_check(args, argv: Sequence[str], imported: set[str], out: TextIO, err: 
                 claims.append(get_claim(claim_id))
             except UnknownClaimError as e:
                 raise _UsageError(f"verify check: error: argument ID: {e}") from None
+    if args.params is not None:
+        try:
+            claims = [c.with_params(*args.params) for c in claims]
+        except ValueError as e:
+            raise _UsageError(f"verify check: error: argument --params: {e}") from None
 
     command = shlex.join(["verify", *argv])
     total = len(claims)
@@ -355,6 +390,8 @@ def _cmd_check(args, argv: Sequence[str], imported: set[str], out: TextIO, err: 
             _table(["claim", "source", "instances", "verdict", "smallest margin", "time"], rows, right=(2, 4, 5)),
             file=out,
         )
+        if args.params is not None:
+            print(f"parameter sets (--params, instead of each claim's grid): {json.dumps(args.params)}", file=out)
         written = [(c, r, p) for c, r, _, p in results if p is not None]
         if written:
             print("", file=out)
@@ -415,7 +452,7 @@ def _cmd_reproduce(args, out: TextIO, err: TextIO) -> int:
                 file=out,
             )
         if not outcome.params_match:
-            print("note: the claim's parameter grid no longer gives the stored params at this index", file=out)
+            print("note: the sweep's parameter grid no longer gives the stored params at this index", file=out)
         print(f"still fails: {'yes' if outcome.still_fails else 'no'} ({seconds:.1f}s)", file=out)
     if not outcome.matches:
         print(

@@ -28,6 +28,10 @@ key                  type                         meaning
                                                   inconclusive
 ``n``                int                          instances tried (indices ``0 .. n-1``)
 ``seed``             int                          the sweep's seed
+``params_override``  list of objects | null       the parameter sets the sweep cycled through
+                                                  instead of the claim's grid (``verify check
+                                                  --params``), else null. Optional: records
+                                                  written before it existed lack it (= null)
 ``counts``           object                       ``{"holds": int, "refuted": int,
                                                   "inconclusive": int}``
 ``smallest_margin``  float | str                  the sweep's margin at ``worst_index``
@@ -44,7 +48,8 @@ key                  type                         meaning
 ``command``          str                          the command that produced this record
 ``commands``         object                       ``{"check": str, "reproduce": str}``: the
                                                   command that re-runs the sweep
-                                                  (``verify check ID --n N --seed S``) and the
+                                                  (``verify check ID --n N --seed S``, plus
+                                                  ``--params`` and ``--import`` where used) and the
                                                   one that recomputes this record
                                                   (``verify reproduce FILE``)
 ``seconds``          float                        wall time of the sweep; the only field that
@@ -361,9 +366,18 @@ def record_filename(claim_id: str) -> str:
     return claim_id.replace("/", "__") + ".json"
 
 
-def check_command(claim_id: str, n: int, seed: int, module: Mapping[str, Any]) -> str:
-    """``verify check ID --n N --seed S`` (plus ``--import`` for a user-defined claim)."""
-    return shlex.join(["verify", "check", claim_id, "--n", str(n), "--seed", str(seed), *_import_args(module)])
+def check_command(
+    claim_id: str, n: int, seed: int, module: Mapping[str, Any], params_override: list[dict[str, Any]] | None = None
+) -> str:
+    """``verify check ID --n N --seed S`` (plus ``--params`` for parameter sets other than the
+    claim's grid, and ``--import`` for a user-defined claim)."""
+    params = [] if params_override is None else ["--params", json.dumps(params_override, sort_keys=True)]
+    return shlex.join(["verify", "check", claim_id, "--n", str(n), "--seed", str(seed), *params, *_import_args(module)])
+
+
+def _override_json(claim: Claim) -> list[dict[str, Any]] | None:
+    override = claim.params_override
+    return None if override is None else [_params_json(p) for p in override]
 
 
 def result_record(
@@ -405,6 +419,7 @@ def result_record(
         error = str(e)
         inst_verdict, inst_margin, inst_measured = INCONCLUSIVE, math.nan, {}
     module = _claim_module(claim)
+    override = _override_json(claim)
     reproduce_cmd = shlex.join(["verify", "reproduce", os.fspath(path)]) if path is not None else "verify reproduce FILE"
     return {
         "schema": SCHEMA,
@@ -417,6 +432,7 @@ def result_record(
         "verdict": res.verdict,
         "n": int(res.n),
         "seed": int(res.seed),
+        "params_override": override,
         "counts": {v: int(res.counts.get(v, 0)) for v in _VERDICTS},
         "smallest_margin": _encode_float(res.smallest_margin),
         "worst_index": None if res.worst_index is None else int(res.worst_index),
@@ -441,7 +457,7 @@ def result_record(
         },
         "command": command,
         "commands": {
-            "check": check_command(claim.id, res.n, res.seed, module),
+            "check": check_command(claim.id, res.n, res.seed, module, override),
             "reproduce": reproduce_cmd,
         },
         "seconds": float(res.seconds),
@@ -534,6 +550,11 @@ def validate_record(record: Any, source: str = "record") -> None:
     if record["n"] < 1 or record["seed"] < 0:
         raise RecordError(f"{pre}'n' must be >= 1 and 'seed' >= 0; found n={record['n']}, seed={record['seed']}")
     _check_keys(record["claim_module"], {"name": str, "file": (str, type(None))}, f"{pre}claim_module: ")
+    override = record.get("params_override")
+    if override is not None and not (
+        isinstance(override, list) and override and all(isinstance(p, dict) for p in override)
+    ):
+        raise RecordError(f"{pre}'params_override' must be null or a non-empty list of objects; found {override!r:.60}")
     _check_keys(record["commands"], {"check": str, "reproduce": str}, f"{pre}commands: ")
     _decode_float(record["smallest_margin"], f"{pre}smallest_margin")
     for name, arr in record["measured"].items():
@@ -596,7 +617,7 @@ class ReproduceOutcome:
       regenerated_identical: the instance rebuilt from ``(seed, index)`` with
         `verify.search.make_instance` equals the stored arrays bit for bit.
       differing_arrays: names of the arrays that differ (empty when identical).
-      params_match: the claim's parameter grid still gives the stored params at ``index``.
+      params_match: the grid the sweep used (the claim's, or the record's ``params_override``) gives the stored params at ``index``.
     """
 
     claim_id: str
@@ -698,7 +719,11 @@ def reproduce(path_or_record: str | os.PathLike | Mapping[str, Any]) -> Reproduc
     if problems:
         raise RecordError(f"{where}: instance does not fit the claim: " + "; ".join(problems))
     differing = tuple(k for k in sorted(stored) if not _same_bits(stored[k], regenerated[k]))
-    params_match = _params_json(instance_params(claim, index)) == inst["params"]
+    override = record.get("params_override")
+    if override is None:
+        params_match = _params_json(instance_params(claim, index)) == inst["params"]
+    else:  # the sweep cycled through --params sets, not the claim's grid
+        params_match = override[index % len(override)] == inst["params"]
 
     error = None
     try:

@@ -194,8 +194,66 @@ class Claim:
         self.validate(instance)
         return _jitted_check(self)(instance)
 
+    #: None for the claim's own grid; the parameter sets given to `with_params` otherwise.
+    params_override: ClassVar[tuple[dict[str, Any], ...] | None] = None
+
+    def with_params(self, *param_sets: Mapping[str, Any]) -> "Claim":
+        """A copy of this claim whose sweep cycles through `param_sets` instead of `params`.
+
+        Each set holds keyword arguments of `generate` (those it leaves out keep generate's
+        defaults). Lists become tuples, since parameter values must be hashable. Each set
+        is tried before it is accepted: instance 0 of seed 0 is generated and validated,
+        so that a bad value is reported here, naming the set, and not from inside a
+        compiled sweep. Every set is a separate compilation of the sweep.
+
+        Raises:
+          ValueError: no set; a set that is not a mapping with string keys; a key that
+            `generate` does not take; a value that is not hashable; a set whose instance
+            cannot be generated or breaks a hypothesis (the message says why).
+        """
+        import copy
+        import inspect
+
+        if not param_sets:
+            raise ValueError(f"param_sets: expected at least one parameter set for {self.id}; got none")
+        accepted = inspect.signature(self.generate).parameters
+        takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in accepted.values())
+        sets = []
+        for k, given in enumerate(param_sets):
+            where = f"param_sets[{k}]"
+            if not isinstance(given, Mapping) or not all(isinstance(key, str) for key in given):
+                raise ValueError(f"{where}: expected a mapping from parameter names to values; found {given!r}")
+            unknown = [key for key in given if key == "key" or (key not in accepted and not takes_any)]
+            if unknown:
+                names = ", ".join(n for n in accepted if n not in ("self", "key"))
+                raise ValueError(
+                    f"{where}: {self.id}'s generate takes no parameter {unknown[0]!r}; it takes: {names}"
+                )
+            chosen = {key: _hashable(value) for key, value in given.items()}
+            for key, value in chosen.items():
+                try:
+                    hash(value)
+                except TypeError:
+                    raise ValueError(f"{where}: value of {key!r} must be hashable; found {value!r}") from None
+            try:
+                self.validate(self.generate(jax.random.PRNGKey(0), **chosen))
+            except Exception as e:  # noqa: BLE001  (claim code: report any failure with the set)
+                raise ValueError(f"{where} {chosen!r} does not give a valid {self.id} instance: {e}") from None
+            sets.append(chosen)
+        claim = copy.copy(self)
+        claim.params = tuple(sets)
+        claim.params_override = tuple(sets)
+        return claim
+
     def __repr__(self) -> str:
         return f"<Claim {self.id}>"
+
+
+def _hashable(value: Any) -> Any:
+    """`value` with lists turned into tuples, recursively (a JSON list becomes a tuple)."""
+    if isinstance(value, (list, tuple)):
+        return tuple(_hashable(v) for v in value)
+    return value
 
 
 _JIT_CACHE: dict[Claim, Callable] = {}
