@@ -241,7 +241,7 @@ def _flat_risk(instance):
 
 def _gradient_bound_evidence(instance, constant_fn):
     blocks, tau, sigma = instance["A"], instance["tau"], instance["Sigma"]
-    l, d = blocks.shape[0], blocks.shape[1]
+    l = blocks.shape[0]
     risk = _flat_risk(instance)
     x = blocks.reshape(-1)
     excess = risk(x)
@@ -567,7 +567,7 @@ def gradient_descent_trajectory(risk, x0, learning_rate, steps=GD_STEPS):
 
 
 def _gd_evidence(instance):
-    r, sigma, tau, a0 = instance["R"], instance["Sigma"], instance["tau"], instance["A0"]
+    sigma, tau, a0 = instance["Sigma"], instance["tau"], instance["A0"]
     l, d = a0.shape[0], a0.shape[1]
     risk = _flat_risk(instance)
     x0 = a0.reshape(-1)

@@ -719,8 +719,6 @@ class FactorisationSymmetry(Claim):
             raise InvalidInstanceError("T must be invertible; got a singular matrix")
 
     def check(self, instance):
-        from verify.landscape import classify
-
         a, x, t = instance["A"], instance["XY"], instance["T"]
         m, n = a.shape
         r = t.shape[0]

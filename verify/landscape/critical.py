@@ -141,7 +141,6 @@ def find_local_minimum(loss: Callable, x0: jax.Array, steps: int = 100) -> Criti
     saddles; this one lands on minima.
     """
     x0 = jnp.asarray(x0, jnp.float64)
-    n = x0.shape[0]
     grad = jax.grad(loss)
 
     def body(i, state):
