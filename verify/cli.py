@@ -6,7 +6,7 @@
     verify check mf/scalar mf/sosp-global    # sweep some claims (or --all)
     verify check --all --n 256 --seed 1 --json > results.json
     verify check my/claim --import my_claims.py
-    verify check yun/dichotomy --params '{"d": 4, "depth": 5}'   # other sizes than the grid's
+    verify check yun/dichotomy --params '{"d": 5, "depth": 4}'   # other sizes than the grid's
     verify reproduce results/mf__sosp-global.json
 
 Exit codes: 0 when every verdict is the expected one (a claim the toolkit expects to be
@@ -63,7 +63,7 @@ def _positive_int(text: str) -> int:
 
 def _param_sets(text: str) -> list[dict[str, Any]]:
     """``--params``: a JSON object (one parameter set) or a non-empty list of objects."""
-    example = """such as '{"d": 4, "depth": 5}'"""
+    example = """such as '{"d": 5, "depth": 4}'"""
     try:
         value = json.loads(text)
     except json.JSONDecodeError as e:
