@@ -31,7 +31,6 @@ import argparse
 import datetime
 import os
 import platform
-import time
 
 import jax
 import jax.numpy as jnp
@@ -39,7 +38,7 @@ import jaxlib
 import numpy as np
 
 import verify
-from _table import print_table
+from _table import best_time, print_table
 from verify.claims.initialisation import MC_BATCH, balduzzi_chains, linear_resnet_gains
 from verify.statistics import monte_carlo_mean
 
@@ -68,16 +67,6 @@ def _keys(key, n_batches: int, batch: int) -> np.ndarray:
     return np.asarray(jnp.concatenate(keys))
 
 
-def _best(fn, repeats: int):
-    """Best wall time of `repeats` calls of fn() (each waits for its result); returns (s, result)."""
-    best, out = float("inf"), None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        out = jax.block_until_ready(fn())
-        best = min(best, time.perf_counter() - start)
-    return best, out
-
-
 def bench_case(kind: str, width: int, depth: int, n_batches: int, repeats: int, seed: int) -> list[str]:
     draw = _draw(kind, width, depth)
     key = jax.random.PRNGKey(seed)
@@ -86,7 +75,7 @@ def bench_case(kind: str, width: int, depth: int, n_batches: int, repeats: int, 
     # Vectorised: the claims' estimator, jitted as a whole.
     vectorised = jax.jit(lambda k: monte_carlo_mean(draw, k, n_batches, MC_BATCH).mean)
     jax.block_until_ready(vectorised(key))  # compile and run once
-    t_vec, mean_vec = _best(lambda: vectorised(key), repeats)
+    t_vec, mean_vec = best_time(lambda: vectorised(key), repeats)
 
     # Baseline: one jitted draw per key, dispatched from Python; fetched and averaged at the end.
     one = jax.jit(draw)
@@ -97,7 +86,7 @@ def bench_case(kind: str, width: int, depth: int, n_batches: int, repeats: int, 
         outs = [one(k) for k in keys]
         return np.mean(np.stack(jax.device_get(outs)), axis=0)
 
-    t_loop, mean_loop = _best(loop, repeats)
+    t_loop, mean_loop = best_time(loop, repeats)
     mean_vec = np.asarray(mean_vec)
     diff = float(np.max(np.abs(mean_vec - mean_loop) / np.maximum(np.abs(mean_loop), 1e-300)))
     print(f"  [{kind} width={width} depth={depth}] loop {t_loop:.3f}s, vmapped {t_vec:.3f}s", flush=True)
