@@ -204,6 +204,16 @@ def test_record_without_params_override_is_still_read(refuted_record, tmp_path):
     assert out.matches and out.params_match
 
 
+def test_params_match_is_false_when_the_grid_does_not_give_the_stored_params(refuted_record, tmp_path, monkeypatch):
+    rec = copy.deepcopy(refuted_record)
+    rec["params_override"] = [{"dim": 9}]  # a grid that never gives the stored {"dim": 2 or 3}
+    out = reproduce(_write(tmp_path, rec))
+    assert out.matches and out.regenerated_identical and not out.params_match
+    monkeypatch.setattr(ToyFalse, "params", ({"dim": 4},))  # the claim's own grid changed since
+    out = reproduce(_write(tmp_path, refuted_record))
+    assert out.matches and not out.params_match
+
+
 def test_bad_params_override(refuted_record, tmp_path):
     rec = copy.deepcopy(refuted_record)
     rec["params_override"] = {"dim": 2}

@@ -719,11 +719,8 @@ def reproduce(path_or_record: str | os.PathLike | Mapping[str, Any]) -> Reproduc
     if problems:
         raise RecordError(f"{where}: instance does not fit the claim: " + "; ".join(problems))
     differing = tuple(k for k in sorted(stored) if not _same_bits(stored[k], regenerated[k]))
-    override = record.get("params_override")
-    if override is None:
-        params_match = _params_json(instance_params(claim, index)) == inst["params"]
-    else:  # the sweep cycled through --params sets, not the claim's grid
-        params_match = override[index % len(override)] == inst["params"]
+    grid = record.get("params_override") or [_params_json(p) for p in claim.params]
+    params_match = grid[index % len(grid)] == inst["params"]
 
     error = None
     try:
