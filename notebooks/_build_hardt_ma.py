@@ -185,7 +185,7 @@ def orbit_tangent(x):
 
 @jax.jit
 def search(starts):
-    # The claim's search (verify.claims._landscape.search_and_classify): LM from even starts,
+    # The claim's search (verify.landscape.search_and_classify): LM from even starts,
     # saddle-free Newton + LM polish from odd ones; then classify the end points.
     lm = find_critical_points(risk1, starts[0::2], 200).x
     sfn = jax.vmap(lambda s: find_critical_point(risk1, find_local_minimum(risk1, s, 200).x, 50).x)(starts[1::2])

@@ -48,7 +48,7 @@ empirical Rademacher complexity at most $e^2\max_i\|x_i\|/\sqrt n$. Both bounds 
 
 What is used: from `verify.claims.yun`, `empirical_risk`, `flatten_params`, `linear_fit` (with its
 certified optimality gap), `problem_scales`, `hypothesis_conditions`, `FINDER_STEPS` and the claim's
-instance generator; from `verify.claims._landscape`, `search_and_classify` (the search the claim runs:
+instance generator; from `verify.landscape`, `search_and_classify` (the search the claim runs:
 Levenberg-Marquardt on $\nabla\mathfrak{R} = 0$ and saddle-free Newton, then `verify.landscape.classify`);
 from `verify.claims._yun_near_identity`, `depth_factor`, `rademacher_by_depth`, `rademacher_bound`. The
 four claims `yun/*`, each swept with `verify.sweep(claim, n=8, seed=0)` (the same as
@@ -68,8 +68,7 @@ import verify
 import verify.claims._yun_near_identity as near
 import verify.claims.yun as yun
 from verify import get_claim, sweep
-from verify.claims._landscape import search_and_classify
-from verify.landscape import PointType, is_critical
+from verify.landscape import PointType, is_critical, search_and_classify
 from verify.statistics import FALSE_ALARM, z_value
 from verify.tolerances import TOLERANCES
 

@@ -132,7 +132,7 @@ import numpy as np
 import optax
 
 from verify.claims.base import Claim, Evidence, all_of, compare, register
-from verify.claims._landscape import is_critical, search_and_classify, type_counts
+from verify.landscape import is_critical, search_and_classify, type_counts
 from verify.errors import InvalidInstanceError
 from verify.statistics import FALSE_ALARM, z_value
 from verify.tolerances import TOLERANCES
@@ -427,7 +427,7 @@ class NearIdentityRisk(Claim):
 
     Check: R_lin and t* by damped Newton (`solve_linear_risk`); `NEAR_IDENTITY_STARTS`
     starts, half to the saddle-seeking Levenberg-Marquardt finder and half to saddle-free
-    Newton with a polish (`verify.claims._landscape.search_and_classify`), every end point
+    Newton with a polish (`verify.landscape.search_and_classify`), every end point
     classified. At each point classified critical: R(theta) <= R_lin + C within
     TOLERANCES["yun_near_identity_rounding"] of the loss scale R(0) (the risk of the zero
     predictor); at every start and end point: the certified form. Margin: the smaller

@@ -81,7 +81,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from verify.claims._landscape import critical_margin, curvature_margin, min_over, type_counts
+from verify.claims._common import critical_margin, curvature_margin
+from verify.claims.base import min_over
+from verify.landscape import type_counts
 from verify.claims.base import REFUTED, Claim, Evidence, register
 from verify.errors import InvalidInstanceError
 from verify.landscape import (

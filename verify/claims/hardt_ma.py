@@ -41,7 +41,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from verify.claims._landscape import search_and_classify, type_counts
+from verify.landscape import search_and_classify, type_counts
 from verify.claims.base import REFUTED, Claim, Evidence, all_of, compare, register
 from verify.errors import InvalidInstanceError
 from verify.landscape import PointType, extreme_eigenvalues, hessian, is_critical, lambda_max
@@ -389,7 +389,7 @@ class CriticalPointsGlobal(Claim):
     Check: `STARTS` starts drawn in B_tau with ||A_i|| in [tau/2, tau] (near the boundary,
     where a non-global critical point would sit), half of them to the saddle-seeking
     Levenberg-Marquardt finder, half to saddle-free Newton then a Levenberg-Marquardt
-    polish (`verify.claims._landscape.search_and_classify`). R is drawn, with probability
+    polish (`verify.landscape.search_and_classify`). R is drawn, with probability
     1/2 each, as a product (I + A*_l)...(I + A*_1) with A* in B_tau, so that global minima
     lie in B_tau and (a) is not vacuous, or as a Gaussian matrix (entries N(0, 4/d), either
     sign of det R), for which the theorem says B_tau holds no critical point unless P = R

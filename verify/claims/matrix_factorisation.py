@@ -26,13 +26,9 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from verify.claims._landscape import (
-    critical_margin,
-    curvature_margin,
-    min_over,
-    search_and_classify,
-    type_counts,
-)
+from verify.claims._common import critical_margin, curvature_margin
+from verify.claims.base import min_over
+from verify.landscape import search_and_classify, type_counts
 from verify.claims.base import REFUTED, Claim, Evidence, all_of, compare, register
 from verify.errors import InvalidInstanceError
 from verify.landscape import PointType, is_critical, is_sosp

@@ -28,7 +28,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from verify.claims._landscape import min_over, search_and_classify, type_counts
+from verify.claims.base import min_over
+from verify.landscape import search_and_classify, type_counts
 from verify.claims.base import Claim, Evidence, all_of, compare, register
 from verify.errors import InvalidInstanceError
 from verify.landscape import PointType

@@ -94,7 +94,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.flatten_util import ravel_pytree
 
-from verify.claims._landscape import search_and_classify, type_counts
+from verify.landscape import search_and_classify, type_counts
 from verify.claims.base import Claim, Evidence, register
 from verify.errors import InvalidInstanceError
 from verify.landscape import PointType, is_critical, lambda_max, lambda_min
@@ -815,7 +815,7 @@ class Dichotomy(Claim):
 
     Check, per instance:
       * search: `STARTS` random starts (`_generate`), Levenberg-Marquardt on grad R = 0 and
-        saddle-free Newton, `FINDER_STEPS` each (`verify.claims._landscape.search_and_classify`),
+        saddle-free Newton, `FINDER_STEPS` each (`verify.landscape.search_and_classify`),
         and `verify.landscape.classify` with the data's curvature and loss scales
         (`problem_scales`). A point is critical when ||grad R|| <= grad_critical * hess_scale *
         max(||theta||, 1); not critical (the finder did not converge; counted, not checked)

@@ -1,4 +1,4 @@
-"""Instruments: derivatives, Hessian spectrum, critical-point finders, classification."""
+"""Instruments: derivatives, Hessian spectrum, critical-point finders, classification, surveys."""
 
 from verify.landscape.classify import (
     Classification,
@@ -18,6 +18,7 @@ from verify.landscape.critical import (
 )
 from verify.landscape.derivatives import flatten, gradient, hessian, hvp, symmetrise
 from verify.landscape.spectrum import Eigenvalue, extreme_eigenvalues, lambda_max, lambda_min
+from verify.landscape.survey import search_and_classify, type_counts
 from verify.landscape.symmetry import factor_product, gl_orbit_tangents, outer_product, sorted_rows
 
 __all__ = [
@@ -44,6 +45,8 @@ __all__ = [
     "lambda_max",
     "lambda_min",
     "outer_product",
+    "search_and_classify",
     "sorted_rows",
     "symmetrise",
+    "type_counts",
 ]

@@ -1,11 +1,11 @@
-"""Shared steps of landscape claims: search for critical points, classify them, reduce.
+"""Survey a landscape: search for critical points from many starts and classify each.
 
 A landscape claim ("every SOSP is global", "the critical points are exactly ...") is
 checked by *finding* critical points from many starts with the saddle-seeking finder
-(`verify.landscape.find_critical_points`), classifying each (`verify.landscape.classify`),
-and testing the conclusion at every point found. Points where the finder did not converge
-(NOT_CRITICAL) are counted and reported, not checked; a point that is neither clearly
-critical nor clearly not (INCONCLUSIVE) makes the instance inconclusive.
+(`find_critical_points`), classifying each (`classify`), and testing the conclusion at
+every point found. Points where the finder did not converge (NOT_CRITICAL) are counted
+and reported, not checked; a point that is neither clearly critical nor clearly not
+(INCONCLUSIVE) makes an instance inconclusive.
 """
 
 from __future__ import annotations
@@ -15,17 +15,10 @@ from typing import Callable
 import jax
 import jax.numpy as jnp
 
-from verify.landscape import (
-    PointType,
-    classify,
-    find_critical_point,
-    find_critical_points,
-    find_local_minimum,
-    is_critical,
-    is_sosp,
-)
+from verify.landscape.classify import PointType, classify
+from verify.landscape.critical import find_critical_point, find_critical_points, find_local_minimum
 
-__all__ = ["search_and_classify", "min_over", "type_counts", "critical_margin", "curvature_margin"]
+__all__ = ["search_and_classify", "type_counts"]
 
 
 def search_and_classify(loss: Callable, starts: jax.Array, steps: int = 200, **classify_kwargs):
@@ -47,29 +40,7 @@ def search_and_classify(loss: Callable, starts: jax.Array, steps: int = 200, **c
     return points, classes
 
 
-def min_over(mask: jax.Array, values: jax.Array, empty: float = 1.0) -> jax.Array:
-    """Smallest of `values` where `mask` holds; `empty` when it holds nowhere (vacuous truth)."""
-    return jnp.min(jnp.where(mask, values, empty))
-
-
 def type_counts(classes) -> dict[str, jax.Array]:
     """How many points of each `PointType`, as float64 numbers for Evidence.measured."""
     t = classes.point_type
     return {f"n_{p.name.lower()}": jnp.sum(t == p).astype(jnp.float64) for p in PointType}
-
-
-def critical_margin(classes) -> jax.Array:
-    """Per point: >= 0 iff the gradient is within the critical tolerance (relative slack)."""
-    from verify.tolerances import TOLERANCES
-
-    return 1.0 - classes.grad_relative / TOLERANCES["grad_critical"]
-
-
-def curvature_margin(classes) -> jax.Array:
-    """Per point: >= 0 iff lambda_min >= -eig_zero * hess_scale (second-order stationarity)."""
-    from verify.tolerances import TOLERANCES
-
-    return classes.lambda_min / classes.hess_scale + TOLERANCES["eig_zero"]
-
-
-__all__ += ["is_critical", "is_sosp"]
