@@ -15,7 +15,7 @@ import jax.numpy as jnp
 import pytest
 
 from verify import REFUTED, Claim, compare, register
-from verify import records
+from verify import plugins, records
 from verify.claims import base
 from verify.cli import DEFAULT_N, main
 
@@ -331,9 +331,9 @@ USER_CLAIMS = textwrap.dedent(
 def _forget_user_module(path: str) -> None:
     """Undo an --import of `path` in this process, as if it were a fresh one."""
     base._REGISTRY.pop("user/norm-at-most-one", None)
-    module = records._MODULE_OF_FILE.pop(os.path.abspath(path), None)
+    module = plugins._MODULE_OF_FILE.pop(os.path.abspath(path), None)
     if module is not None:
-        records._FILE_OF_MODULE.pop(module.__name__, None)
+        plugins._FILE_OF_MODULE.pop(module.__name__, None)
         sys.modules.pop(module.__name__, None)
 
 

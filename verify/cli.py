@@ -179,7 +179,7 @@ def _fmt_margin(x: float) -> str:
 
 def _import_all(imports: Sequence[str]) -> set[str]:
     """Import the ``--import`` specs; return the names of the modules they loaded."""
-    from verify.records import load_claims
+    from verify.plugins import load_claims
 
     names = set()
     for spec in imports:
@@ -211,7 +211,7 @@ def _worker_init(imports: Sequence[str], queue) -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C: the parent reports; no traceback here
     _PROGRESS_QUEUE = queue
     import verify  # noqa: F401  (registers the built-in claims)
-    from verify.records import load_claims
+    from verify.plugins import load_claims
 
     for spec in imports:
         load_claims(spec)
