@@ -49,7 +49,7 @@ import jax
 import jax.numpy as jnp
 
 from verify import _x64  # noqa: F401
-from verify.claims.base import Evidence
+from verify.claims.base import Evidence, flag_margin
 
 __all__ = [
     "FALSE_ALARM",
@@ -60,6 +60,7 @@ __all__ = [
     "expectation_evidence",
     "product_interval",
     "product_evidence",
+    "wilson_interval",
 ]
 
 #: Default false-alarm rate per check: a true claim is refuted with probability at most
@@ -136,7 +137,7 @@ def _interval_margin(estimate, claimed, lo, hi):
     above = (hi - claimed) / jnp.where(hi > estimate, hi - estimate, 1.0)
     margin = jnp.minimum(jnp.where(claimed < estimate, below, 1.0), jnp.where(claimed > estimate, above, 1.0))
     degenerate = hi <= lo
-    return jnp.where(degenerate, jnp.where(claimed == estimate, 1.0, -1.0), margin)
+    return jnp.where(degenerate, flag_margin(claimed == estimate), margin)
 
 
 def expectation_evidence(
@@ -164,7 +165,7 @@ def expectation_evidence(
     half_width = z_value(false_alarm / size) * estimate.std_error + jnp.asarray(resolution, jnp.float64)
     gap = jnp.abs(estimate.mean - claimed)
     margins = jnp.where(half_width > 0, 1.0 - gap / jnp.where(half_width > 0, half_width, 1.0),
-                        jnp.where(gap == 0, 1.0, -1.0))
+                        flag_margin(gap == 0))
     worst = jnp.argmin(jnp.ravel(margins))
     pick = lambda a: jnp.ravel(jnp.broadcast_to(a, margins.shape))[worst]
     measured = {
@@ -222,3 +223,18 @@ def product_evidence(
     }
     measured.update({k: jnp.asarray(v, jnp.float64) for k, v in numbers.items()})
     return Evidence(margin=margin, conclusive=jnp.asarray(True), measured=measured)
+
+
+def wilson_interval(successes, n, z):
+    """Wilson's score interval for a binomial proportion: (lower, upper).
+
+    Use it instead of the normal interval (`expectation_evidence`) for proportions: the
+    normal interval has zero width when every run has the same outcome (a proportion of 0
+    or 1). `z` is the half-width in standard errors (`z_value`). Returns ``(lower, upper)``,
+    clipped to [0, 1]."""
+    n = jnp.asarray(n, jnp.float64)
+    phat = successes / n
+    denom = 1.0 + z * z / n
+    centre = (phat + z * z / (2.0 * n)) / denom
+    half = z * jnp.sqrt(phat * (1.0 - phat) / n + z * z / (4.0 * n * n)) / denom
+    return jnp.maximum(centre - half, 0.0), jnp.minimum(centre + half, 1.0)

@@ -69,7 +69,7 @@ import numpy as np
 from verify.claims.base import REFUTED, Claim, Evidence, all_of, compare, register
 from verify.errors import InvalidInstanceError
 from verify.landscape import PointType, classify, hessian
-from verify.statistics import FALSE_ALARM, MeanEstimate, expectation_evidence, z_value
+from verify.statistics import FALSE_ALARM, MeanEstimate, expectation_evidence, wilson_interval, z_value
 from verify.tolerances import TOLERANCES
 
 __all__ = [
@@ -330,19 +330,6 @@ def _outcome(w, a, v_star, a_star):
     trapped = (phi > _PI / 2) & (corr < 0)
     success = (phi < _PI / 2) & (corr > 0)
     return trapped.astype(jnp.float64), success.astype(jnp.float64), (~trapped & ~success).astype(jnp.float64)
-
-
-def wilson_interval(successes, n, z):
-    """Wilson's score interval for a binomial proportion: (lower, upper).
-
-    Used instead of the normal interval of `verify.statistics` for proportions, which has
-    zero width when every run has the same outcome (a proportion of 0 or 1)."""
-    n = jnp.asarray(n, jnp.float64)
-    phat = successes / n
-    denom = 1.0 + z * z / n
-    centre = (phat + z * z / (2.0 * n)) / denom
-    half = z * jnp.sqrt(phat * (1.0 - phat) / n + z * z / (4.0 * n * n)) / denom
-    return jnp.maximum(centre - half, 0.0), jnp.minimum(centre + half, 1.0)
 
 
 def random_starts(key, p: int, a_star, count: int):
