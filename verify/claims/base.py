@@ -12,6 +12,36 @@ two pure functions:
 A claim's verdict on one instance is derived from its `Evidence`, never stored separately:
 *inconclusive* when the check says it could not decide or any number it measured is NaN or
 inf; otherwise *holds* when the signed margin is >= 0 and *refuted* when it is < 0.
+
+The margin scale (one for every claim)
+--------------------------------------
+A margin is measured in units of the tolerance of the comparison it comes from::
+
+    margin = 1 - violation / tolerance
+
+where ``violation`` is the scale-free amount by which the claim's inequality is broken
+(``measured - bound`` for an upper bound, ``|measured - claimed|`` for an identity, a loss
+gap over the loss scale, a confidence interval's distance from the claimed value, ...;
+negative when there is slack) and ``tolerance`` is what rounding or sampling is allowed to
+contribute (from `verify.tolerances`, or the half-width of a confidence interval). So:
+
+* **1** means the two sides agree exactly: an identity with no rounding error, a bound
+  attained with equality, a Monte Carlo estimate equal to the claimed value;
+* **0** is the edge of violation: the discrepancy is exactly the tolerance;
+* **negative** means violated: ``-k`` is a violation of ``k + 1`` tolerances;
+* **above 1** is slack beyond exactness: ``m`` means ``m - 1`` tolerances of slack (an
+  inequality with 10% relative slack and tolerance 1e-10 reads 1e9).
+
+Between 0 and 1 is a near miss (rounding used part of the tolerance); a wide margin is one
+far above 1. A yes/no condition (a point's type, a count that must match) enters through
+`flag_margin`: +1 when met, -1 when not, as if it were an exact agreement or a violation
+by two tolerances; a count compared with ``compare(found, claimed, "identity", 0.5)`` reads
+1 when equal and ``1 - 2 |difference|`` otherwise. A claim whose margin is the smallest of
+several parts (`all_of`, `min_over`) has each part on this scale, so the smallest is
+meaningful; a part with nothing to test (no critical point in the region) is vacuous and
+reads 1. The helpers below are the only places margins are made; the conformance suite
+(``tests/test_margin_scale.py``) checks each registered claim at instances whose margin is
+known in advance (`Claim.margin_cases`).
 """
 
 from __future__ import annotations
@@ -35,6 +65,10 @@ __all__ = [
     "INCONCLUSIVE",
     "compare",
     "all_of",
+    "tolerance_margin",
+    "flag_margin",
+    "min_over",
+    "MarginCase",
     "verdict",
     "register",
     "registry",
@@ -51,8 +85,9 @@ class Evidence:
     """What a check measured on one instance.
 
     Attributes:
-      margin: signed, scale-free distance from violation; ``< 0`` means the claim is
-        violated on this instance (beyond the stated tolerance).
+      margin: signed distance from violation in units of the comparison's tolerance
+        (the module docstring's scale): 1 for exact agreement, 0 at the edge, ``< 0``
+        when the claim is violated on this instance (beyond the stated tolerance).
       conclusive: False when the check could not decide (for example a point that is
         neither clearly critical nor clearly not). NaN/inf anywhere also makes the
         verdict inconclusive, whatever this flag says.
@@ -78,6 +113,38 @@ def verdict(evidence: Evidence) -> str:
     return HOLDS if float(evidence.margin) >= 0.0 else REFUTED
 
 
+def tolerance_margin(violation, tolerance) -> jax.Array:
+    """The margin scale: ``1 - violation / tolerance`` (see the module docstring).
+
+    Args:
+      violation: scale-free amount by which the claim is broken (negative: slack).
+      tolerance: the positive amount of `violation` that rounding or sampling may cause.
+
+    Returns:
+      1 at exact agreement (violation 0), 0 at the edge (violation = tolerance), negative
+      when violated.
+    """
+    if isinstance(tolerance, (int, float)) and not tolerance > 0:
+        raise ValueError(f"tolerance must be a positive number; got {tolerance!r}")
+    violation = jnp.asarray(violation, jnp.float64)
+    return 1.0 - violation / jnp.asarray(tolerance, jnp.float64)
+
+
+def flag_margin(ok) -> jax.Array:
+    """A yes/no condition on the margin scale: +1 where `ok` holds, -1 where it does not.
+
+    For conditions that are decided without a tolerance of their own (a point's type as
+    the classifier decided it, a count that must match, an event that must not happen);
+    a condition with a measured size should go through `compare` or `tolerance_margin`.
+    """
+    return jnp.where(jnp.asarray(ok), 1.0, -1.0).astype(jnp.float64)
+
+
+def min_over(mask, values, empty: float = 1.0) -> jax.Array:
+    """Smallest of `values` where `mask` holds; `empty` (vacuous: 1) where it holds nowhere."""
+    return jnp.min(jnp.where(mask, jnp.asarray(values, jnp.float64), empty))
+
+
 def compare(
     measured, reference, kind: str, rtol: float, scale=1.0, name: str = "measured", **numbers
 ) -> Evidence:
@@ -88,16 +155,22 @@ def compare(
       reference: the claimed value (identity) or bound.
       kind: ``"identity"`` (measured == reference), ``"upper"`` (measured <= reference) or
         ``"lower"`` (measured >= reference).
-      rtol: the allowed relative error, from `verify.tolerances` with its reason.
+      rtol: the allowed relative error (> 0), from `verify.tolerances` with its reason.
       scale: the positive scale the difference is measured against (for example
-        ``max(|reference|, 1)``); the margin is ``rtol - violation / scale``.
+        ``max(|reference|, 1)``).
       name: the name the three numbers are kept under in ``Evidence.measured``:
         ``name``, ``name + "_reference"`` and ``name + "_scale"``.
       **numbers: further measured numbers to keep in the Evidence.
 
     Returns:
-      Evidence whose margin is >= 0 exactly when the comparison holds within ``rtol``.
+      Evidence whose margin is ``1 - violation / (rtol * scale)`` (the module's scale): 1
+      when the two sides agree exactly, 0 when they differ by ``rtol * scale``, negative
+      beyond.
     """
+    if kind not in ("identity", "upper", "lower"):
+        raise ValueError(f"kind must be 'identity', 'upper' or 'lower'; got {kind!r}")
+    if isinstance(rtol, (int, float)) and not rtol > 0:
+        raise ValueError(f"rtol must be a positive number (a tolerance); got {rtol!r}")
     measured = jnp.asarray(measured, jnp.float64)
     reference = jnp.asarray(reference, jnp.float64)
     scale = jnp.asarray(scale, jnp.float64)
@@ -105,11 +178,9 @@ def compare(
         violation = jnp.abs(measured - reference)
     elif kind == "upper":
         violation = measured - reference
-    elif kind == "lower":
-        violation = reference - measured
     else:
-        raise ValueError(f"kind must be 'identity', 'upper' or 'lower'; got {kind!r}")
-    margin = rtol - violation / scale
+        violation = reference - measured
+    margin = tolerance_margin(violation / scale, rtol)
     out = {name: measured, f"{name}_reference": reference, f"{name}_scale": scale}
     out.update({k: jnp.asarray(v, jnp.float64) for k, v in numbers.items()})
     return Evidence(margin=margin, conclusive=jnp.asarray(True), measured=out)
@@ -118,7 +189,8 @@ def compare(
 def all_of(*parts: Evidence, **numbers) -> Evidence:
     """Combine several pieces of evidence: the margin is the smallest, conclusive only if all are.
 
-    Measured numbers keep their names, prefixed by the index of the part when two collide.
+    Every part's margin must be on the module's scale. Measured numbers keep their names,
+    prefixed by the index of the part when two collide.
     """
     margin = jnp.min(jnp.stack([jnp.asarray(p.margin, jnp.float64) for p in parts]))
     conclusive = jnp.all(jnp.stack([jnp.asarray(p.conclusive) for p in parts]))
@@ -128,6 +200,25 @@ def all_of(*parts: Evidence, **numbers) -> Evidence:
             measured[k if k not in measured else f"{k}_{i}"] = v
     measured.update({k: jnp.asarray(v, jnp.float64) for k, v in numbers.items()})
     return Evidence(margin=margin, conclusive=conclusive, measured=measured)
+
+
+@dataclasses.dataclass(frozen=True)
+class MarginCase:
+    """An instance whose margin is known before the claim is checked (`Claim.margin_cases`).
+
+    Attributes:
+      label: what the case is ("bound attained with equality at A = 0, Sigma = 2 I").
+      instance: the instance (a dict of arrays, as `generate` returns).
+      expected: the margin the check must return, on the module's scale (1 for an exact
+        agreement or a tight bound, 0 at the edge, -1 for a failed yes/no condition, or a
+        value computed in closed form).
+      atol: how far the margin may be from `expected` (rounding, in tolerance units).
+    """
+
+    label: str
+    instance: Mapping[str, Any]
+    expected: float
+    atol: float = 1e-3
 
 
 def validate_finite(instance: Mapping[str, Any]) -> None:
@@ -187,6 +278,16 @@ class Claim:
         (shapes, symmetry, PSD-ness) and call ``super().validate(instance)``.
         """
         validate_finite(instance)
+
+    def margin_cases(self) -> tuple[MarginCase, ...]:
+        """Instances whose margin is known in advance, which document the claim's margin.
+
+        Each built-in claim gives at least one (a bound attained with equality reads 1, an
+        instance at the edge of a tolerance reads 0, a failed yes/no condition -1); the
+        conformance suite checks them, so that every claim's margin is on the common scale
+        of the module docstring. The default, for user claims, is none.
+        """
+        return ()
 
     def check_instance(self, instance: Mapping[str, Any]) -> Evidence:
         """Validate `instance` on the host, then run the jitted `check` on it."""
