@@ -10,65 +10,19 @@ import subprocess
 import sys
 import textwrap
 
-import jax
-import jax.numpy as jnp
 import pytest
 
-from verify import REFUTED, Claim, compare, register
 from verify import plugins, records
 from verify.claims import base
 from verify.cli import DEFAULT_N, main
-
-
-class ToyIdentity(Claim):
-    """sum(x * x) equals the dot product x . x (holds)."""
-
-    id = "test/toy-identity"
-    source = "tests/test_cli.py (toy identity)"
-    statement = "For every vector x, sum_i x_i * x_i = x . x."
-    kind = "pointwise"
-    params = ({"dim": 2}, {"dim": 3})
-
-    def generate(self, key, dim):
-        return {"x": jax.random.normal(key, (dim,))}
-
-    def check(self, instance):
-        x = instance["x"]
-        rhs = jnp.dot(x, x)
-        return compare(jnp.sum(x * x), rhs, "identity", rtol=1e-12, scale=jnp.maximum(jnp.abs(rhs), 1.0))
-
-
-class ToyFalse(Claim):
-    """Every entry of a uniform vector is <= 0.5 (false, and expected to be refuted)."""
-
-    id = "test/toy-false"
-    source = "tests/test_cli.py (toy false statement)"
-    statement = "For x uniform on [0, 1]^d, max_i x_i <= 0.5."
-    kind = "pointwise"
-    expected = REFUTED
-    params = ({"dim": 2}, {"dim": 3})
-
-    def generate(self, key, dim):
-        return {"x": jax.random.uniform(key, (dim,))}
-
-    def check(self, instance):
-        return compare(jnp.max(instance["x"]), 0.5, "upper", rtol=0.0)
-
-
-class ToySurprise(ToyFalse):
-    """The same false statement, but (wrongly) expected to hold."""
-
-    id = "test/toy-surprise"
-    expected = "holds"
+from verify.testing import ToyFalse, ToyIdentity, ToySurprise, registered
 
 
 @pytest.fixture(scope="module", autouse=True)
 def toys():
     """Register the toy claims for this module only, so `--all` elsewhere never sees them."""
-    added = [register(ToyIdentity), register(ToyFalse), register(ToySurprise)]
-    yield
-    for c in added:
-        base._REGISTRY.pop(c.id, None)
+    with registered(ToyIdentity, ToyFalse, ToySurprise):
+        yield
 
 
 def _run(capsys, *argv):
@@ -87,7 +41,7 @@ def test_list(capsys):
     assert header == ["id", "kind", "expected", "source"]
     row = next(line for line in out.splitlines() if line.startswith("test/toy-false "))
     assert row.split()[1:3] == ["pointwise", "refuted"]
-    assert "tests/test_cli.py (toy false statement)" in row
+    assert "verify.testing (toy false statement)" in row
 
 
 def test_list_subprocess():
@@ -323,7 +277,7 @@ USER_CLAIMS = textwrap.dedent(
             return {"x": jax.random.normal(key, (dim,))}
 
         def check(self, instance):
-            return compare(jnp.linalg.norm(instance["x"]), 1.0, "upper", rtol=0.0)
+            return compare(jnp.linalg.norm(instance["x"]), 1.0, "upper", rtol=1e-12)
     '''
 )
 

@@ -7,15 +7,13 @@ import dataclasses
 import json
 import re
 
-import jax
-import jax.numpy as jnp
 import numpy as np
 import pytest
 
 import verify
-from verify import REFUTED, Claim, compare, register, sweep
-from verify.claims import base
+from verify import sweep
 from verify.errors import RecordError, UnknownClaimError
+from verify.testing import ToyFalse, ToyIdentity, registered
 from verify.records import (
     SCHEMA,
     decode_array,
@@ -29,55 +27,18 @@ from verify.records import (
 )
 
 
-class ToyIdentity(Claim):
-    """sum(x * x) equals the dot product x . x (holds)."""
-
-    id = "test/rec-identity"
-    source = "tests/test_records.py (toy)"
-    statement = "For every vector x, sum_i x_i * x_i = x . x."
-    kind = "pointwise"
-    params = ({"dim": 2}, {"dim": 3})
-
-    def generate(self, key, dim):
-        return {"x": jax.random.normal(key, (dim,))}
-
-    def check(self, instance):
-        x = instance["x"]
-        lhs, rhs = jnp.sum(x * x), jnp.dot(x, x)
-        return compare(lhs, rhs, "identity", rtol=1e-12, scale=jnp.maximum(jnp.abs(rhs), 1.0))
-
-
-class ToyFalse(Claim):
-    """Every entry of a uniform vector is <= 0.5 (false; expected to be refuted)."""
-
-    id = "test/rec-false"
-    source = "tests/test_records.py (toy)"
-    statement = "For x uniform on [0, 1]^d, max_i x_i <= 0.5."
-    kind = "pointwise"
-    expected = REFUTED
-    params = ({"dim": 2}, {"dim": 3})
-
-    def generate(self, key, dim):
-        return {"x": jax.random.uniform(key, (dim,))}
-
-    def check(self, instance):
-        return compare(jnp.max(instance["x"]), 0.5, "upper", rtol=0.0)
-
-
 @pytest.fixture(scope="module")
 def toys():
     """Register the toy claims for this module only; remove them afterwards."""
-    added = [register(ToyIdentity), register(ToyFalse)]
-    yield {c.id: base._REGISTRY[c.id] for c in added}
-    for c in added:
-        base._REGISTRY.pop(c.id, None)
+    with registered(ToyIdentity, ToyFalse) as claims:
+        yield claims
 
 
 @pytest.fixture(scope="module")
 def refuted_record(toys):
-    claim = toys["test/rec-false"]
+    claim = toys["test/toy-false"]
     res = sweep(claim, 12, seed=5)
-    return result_record(claim, res, "verify check test/rec-false --n 12 --seed 5", path="out/x.json")
+    return result_record(claim, res, "verify check test/toy-false --n 12 --seed 5", path="out/x.json")
 
 
 def _bits(a: np.ndarray) -> bytes:
@@ -134,7 +95,7 @@ def test_record_round_trip_keeps_every_bit(refuted_record, tmp_path):
 def test_refuted_record_contents(refuted_record):
     rec = refuted_record
     assert rec["schema"] == SCHEMA
-    assert rec["claim_id"] == "test/rec-false"
+    assert rec["claim_id"] == "test/toy-false"
     assert rec["verdict"] == "refuted"
     assert rec["n"] == 12 and rec["seed"] == 5
     assert sum(rec["counts"].values()) == 12 and rec["counts"]["refuted"] >= 1
@@ -145,16 +106,31 @@ def test_refuted_record_contents(refuted_record):
     assert rec["smallest_margin"] == inst["sweep_margin"] < 0
     assert set(rec["versions"]) == {"python", "jax", "jaxlib", "numpy", "hypothesis", "verify"}
     assert rec["versions"]["verify"] == verify.__version__
+    # The toys of verify.testing are registered in-process only: --import names their module.
     assert rec["commands"] == {
-        "check": "verify check test/rec-false --n 12 --seed 5 --import " + ToyFalse.__module__,
+        "check": "verify check test/toy-false --n 12 --seed 5 --import verify.testing",
         "reproduce": "verify reproduce out/x.json",
     }
-    assert rec["claim_module"] == {"name": ToyFalse.__module__, "file": None}
+    assert rec["claim_module"] == {"name": "verify.testing", "file": None}
     validate_record(rec)
 
 
+class FalseHere(ToyFalse):
+    """ToyFalse, defined in this test module (a claim module imported by name)."""
+
+    id = "test/toy-false-here"
+
+
+def test_record_of_a_claim_from_another_module_names_it_for_import():
+    with registered(FalseHere) as claims:
+        claim = claims["test/toy-false-here"]
+        rec = result_record(claim, sweep(claim, 4, seed=5), "cmd", path="out/y.json")
+    assert rec["commands"]["check"] == "verify check test/toy-false-here --n 4 --seed 5 --import " + __name__
+    assert rec["claim_module"] == {"name": __name__, "file": None}
+
+
 def test_holding_record_stores_the_worst_instance(toys):
-    claim = toys["test/rec-identity"]
+    claim = toys["test/toy-identity"]
     res = sweep(claim, 6, seed=0)
     rec = result_record(claim, res, "cmd")
     assert rec["verdict"] == "holds"
@@ -163,7 +139,7 @@ def test_holding_record_stores_the_worst_instance(toys):
 
 
 def test_same_seed_gives_identical_bytes_apart_from_seconds(toys):
-    claim = toys["test/rec-false"]
+    claim = toys["test/toy-false"]
     texts = []
     for _ in range(2):
         rec = result_record(claim, sweep(claim, 10, seed=2), "cmd")
@@ -173,15 +149,15 @@ def test_same_seed_gives_identical_bytes_apart_from_seconds(toys):
 
 
 def test_result_record_rejects_mismatched_claim(toys):
-    res = sweep(toys["test/rec-false"], 2, seed=0)
+    res = sweep(toys["test/toy-false"], 2, seed=0)
     with pytest.raises(ValueError, match=re.escape("claim and sweep_result must match")):
-        result_record(toys["test/rec-identity"], res, "cmd")
+        result_record(toys["test/toy-identity"], res, "cmd")
 
 
 def test_record_of_other_parameter_sets_says_so_and_reproduces(toys, tmp_path):
     """A sweep of `with_params` sets: the record names them, its check command passes them
     back with --params, and reproduce regenerates the instance from the stored params."""
-    claim = toys["test/rec-false"].with_params({"dim": 7}, {"dim": 1})
+    claim = toys["test/toy-false"].with_params({"dim": 7}, {"dim": 1})
     rec = result_record(claim, sweep(claim, 6, seed=1), "cmd")
     assert rec["params_override"] == [{"dim": 7}, {"dim": 1}]
     inst = rec["instance"]
@@ -192,7 +168,7 @@ def test_record_of_other_parameter_sets_says_so_and_reproduces(toys, tmp_path):
     write_record(rec, path)
     out = reproduce(path)
     assert out.matches and out.regenerated_identical and out.params_match
-    own = result_record(toys["test/rec-false"], sweep(toys["test/rec-false"], 2), "cmd")
+    own = result_record(toys["test/toy-false"], sweep(toys["test/toy-false"], 2), "cmd")
     assert own["params_override"] is None and "--params" not in own["commands"]["check"]
 
 
@@ -223,14 +199,14 @@ def test_bad_params_override(refuted_record, tmp_path):
 
 
 def test_with_params_refuses_bad_sets_by_name(toys):
-    claim = toys["test/rec-false"]
+    claim = toys["test/toy-false"]
     with pytest.raises(ValueError, match=re.escape("generate takes no parameter 'dimm'; it takes: dim")):
         claim.with_params({"dimm": 2})
     with pytest.raises(ValueError, match=re.escape("param_sets[1]: expected a mapping")):
         claim.with_params({"dim": 2}, [("dim", 2)])
     with pytest.raises(ValueError, match=re.escape("param_sets[0]: value of 'dim' must be hashable")):
         claim.with_params({"dim": {"a": 1}})
-    with pytest.raises(ValueError, match=re.escape("param_sets[0] {'dim': -1} does not give a valid test/rec-false instance")):
+    with pytest.raises(ValueError, match=re.escape("param_sets[0] {'dim': -1} does not give a valid test/toy-false instance")):
         claim.with_params({"dim": -1})
     with pytest.raises(ValueError, match="at least one parameter set"):
         claim.with_params()
@@ -244,7 +220,7 @@ def test_reproduce_says_still_fails(refuted_record, tmp_path):
     path = tmp_path / "r.json"
     write_record(refuted_record, path)
     out = reproduce(path)
-    assert out.claim_id == "test/rec-false"
+    assert out.claim_id == "test/toy-false"
     assert out.still_fails and out.matches
     assert out.stored_verdict == out.recomputed_verdict == "refuted"
     assert out.recomputed_margin == out.stored_margin < 0
@@ -350,7 +326,7 @@ def test_shape_disagrees_with_claim(refuted_record, tmp_path):
         RecordError,
         match=re.escape(
             f"{path}: instance does not fit the claim: array 'x' has shape [1, {n}] "
-            f"but claim 'test/rec-false' generates shape [{n}]"
+            f"but claim 'test/toy-false' generates shape [{n}]"
         ),
     ):
         reproduce(path)
@@ -404,7 +380,7 @@ def test_missing_file(tmp_path):
 
 
 def test_nan_margin_round_trips(toys, tmp_path):
-    rec = result_record(toys["test/rec-false"], sweep(toys["test/rec-false"], 2, seed=0), "cmd")
+    rec = result_record(toys["test/toy-false"], sweep(toys["test/toy-false"], 2, seed=0), "cmd")
     rec["smallest_margin"] = "nan"
     write_record(rec, tmp_path / "n.json")
     assert read_record(tmp_path / "n.json")["smallest_margin"] == "nan"

@@ -232,8 +232,10 @@ def _worker_sweep(index: int, claim_id: str, n: int, seed: int, params_override)
 
 def _is_portable(claim, imported: set[str]) -> bool:
     """Whether a fresh worker process can look `claim` up by id after the imports."""
+    from verify.claims import BUILT_IN_MODULES
+
     module = type(claim).__module__
-    return module == "verify" or module.startswith("verify.") or module in imported
+    return module in BUILT_IN_MODULES or module in imported
 
 
 def _sweep_all(claims, args, imported: set[str], started, progress, finished) -> list:

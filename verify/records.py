@@ -118,6 +118,7 @@ from verify.claims.base import (
     registry,
     verdict,
 )
+from verify.claims import BUILT_IN_MODULES
 from verify.errors import InvalidInstanceError, RecordError, UnknownClaimError
 from verify.plugins import load_claims, module_file
 from verify.search import SweepResult, instance_key, instance_params, make_instance
@@ -152,7 +153,7 @@ def _import_args(module: Mapping[str, Any]) -> list[str]:
     if module.get("file"):
         return ["--import", module["file"]]
     name = module.get("name") or ""
-    if name == "verify" or name.startswith("verify.") or name == "__main__":
+    if name in BUILT_IN_MODULES or name == "__main__":
         return []
     return ["--import", name]
 

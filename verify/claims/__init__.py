@@ -11,3 +11,9 @@ from verify.claims import deep_linear  # noqa: F401
 from verify.claims import liu  # noqa: F401
 from verify.claims import yun  # noqa: F401
 from verify.claims import _yun_near_identity  # noqa: F401
+
+from verify.claims import base as _base  # noqa: E402
+
+#: The modules whose claims ``import verify`` registers: records of their claims need no
+#: ``--import``, and ``verify check --jobs`` worker processes have them without one.
+BUILT_IN_MODULES = frozenset(type(c).__module__ for c in _base.registry().values())

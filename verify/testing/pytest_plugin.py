@@ -1,0 +1,52 @@
+"""Shared settings of this repository's tests (tests/ and properties/), as a pytest plugin.
+
+``pyproject.toml`` loads it for every pytest run (``-p verify.testing.pytest_plugin`` in
+``addopts``), so that ``pytest``, ``pytest tests/`` and ``pytest properties/`` all get:
+
+* XLA's CPU backend compiling at LLVM optimisation level 1, as `verify.sweep` does
+  (`verify.search.SWEEP_COMPILER_OPTIONS`: compiles 2-3x faster, runs as fast). The flag is
+  set before JAX starts its backend; notebook kernels and ``verify`` subprocesses started by
+  the tests inherit it.
+* JAX's caches cleared after each test module. One process compiles thousands of XLA
+  programs; with all of them alive a full run once segfaulted inside XLA's CPU compiler near
+  the end of the suite (each module alone passed), and clearing keeps the process at a
+  fraction of the memory (numbers in README, "Tests"). The segfault's cause was not
+  established.
+* Hypothesis profiles, chosen with ``--hypothesis-profile NAME``:
+  ``ci`` (default): few examples, derandomised so CI is reproducible, ``deadline=None``
+  because the first call of a check compiles it with jit (seconds, not milliseconds);
+  ``thorough``: many more examples, random, for a real search before trusting a claim;
+  ``dev``: a handful of examples for quick iteration.
+* The notebook tests scheduled first: under pytest-xdist (``--dist loadfile``) a long file
+  queued last leaves one worker running it alone.
+"""
+
+import os
+
+_flags = os.environ.get("XLA_FLAGS", "")
+if "--xla_backend_optimization_level" not in _flags:
+    os.environ["XLA_FLAGS"] = f"{_flags} --xla_backend_optimization_level=1".strip()
+
+import jax  # noqa: E402  (after the flag)
+import pytest  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+# too_slow: generating an instance runs JAX's PRNG (and compiles it the first time).
+_COMMON = dict(deadline=None, print_blob=True, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("ci", max_examples=12, derandomize=True, **_COMMON)
+settings.register_profile("thorough", max_examples=300, **_COMMON)
+settings.register_profile("dev", max_examples=4, **_COMMON)
+settings.load_profile("ci")
+
+#: Test files run first (the notebooks take a large share of the suite's CPU time).
+LONGEST_FIRST = ("test_notebooks.py",)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _clear_jax_caches():
+    yield
+    jax.clear_caches()
+
+
+def pytest_collection_modifyitems(items):
+    items.sort(key=lambda item: item.path.name not in LONGEST_FIRST)  # stable: keeps the rest in order
