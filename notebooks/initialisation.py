@@ -1,46 +1,31 @@
-"""Build notebooks/initialisation.ipynb (run: python notebooks/_build_initialisation.py).
+# %% [markdown]
+# # Initialising residual networks: how the output norm and the variance scale with depth
+#
+# This notebook checks, numerically and in float64, the statements about initialisation in
+# lecture 5, section 5.2 *Initialization for ResNet* (seed `shared/seeds/000_45be778ffb0540d2.txt`:
+# Example 5.1, the MATLAB simulation, the $1/L$ and $1/(dL)$ scalings, and Balduzzi et al.'s
+# "Scaling of the residuals") and Remark 6.2 of lecture 6 (seed
+# `shared/seeds/001_749c64abaf8f8510.txt`: the isometry condition $\mathbb{E}\|Wx\|^2 = \mathbb{E}\|x\|^2$).
+#
+# The linear residual network of Example 5.1 is
+# $$y = (I + W^L)\cdots(I + W^1)\,x, \qquad W^\ell \in \mathbb{R}^{d\times d},\ W^\ell_{ij} \sim N(0, \sigma_\ell^2)\ \text{i.i.d.},$$
+# and one layer gives $\mathbb{E}[(I+W)^\top(I+W)] = (1 + d\sigma^2) I$, so by the tower property
+# $\mathbb{E}\|y\|^2 = \prod_\ell (1 + d\sigma_\ell^2)\,\|x\|^2$.
+#
+# What is used, all from the toolkit:
+#
+# * `verify.claims.initialisation`: `matlab_simulation` (the seed's loop), `log_gain_moments`
+#   (exact mean and variance of the log of one layer's gain), `expected_gain`,
+#   `expected_squared_norm`, `linear_resnet_gains`, `linear_resnet_evidence` (Monte Carlo through
+#   the layer gains), `isometry_second_moment`, `balduzzi_forward`, `balduzzi_exact_variance`;
+# * `verify.statistics`: `monte_carlo_mean` (vmapped batches, reproducible from a key),
+#   `product_interval`;
+# * the six registered claims `init/*`, each checked exactly (closed form) and by Monte Carlo at
+#   a false-alarm rate of $10^{-6}$ per check, swept at the end with `verify.sweep`.
+#
+# Monte Carlo sizes here are modest (4,096 to 8,192 draws) to keep the notebook quick.
 
-Cells are collected and written by `_cells.Cells` (outputs are not stored).
-"""
-
-import pathlib
-
-from _cells import Cells, SWEPT, VERDICT_TABLE
-
-cells = Cells()
-md, code = cells.md, cells.code
-
-
-# --------------------------------------------------------------------------- intro
-md(r"""
-# Initialising residual networks: how the output norm and the variance scale with depth
-
-This notebook checks, numerically and in float64, the statements about initialisation in
-lecture 5, section 5.2 *Initialization for ResNet* (seed `shared/seeds/000_45be778ffb0540d2.txt`:
-Example 5.1, the MATLAB simulation, the $1/L$ and $1/(dL)$ scalings, and Balduzzi et al.'s
-"Scaling of the residuals") and Remark 6.2 of lecture 6 (seed
-`shared/seeds/001_749c64abaf8f8510.txt`: the isometry condition $\mathbb{E}\|Wx\|^2 = \mathbb{E}\|x\|^2$).
-
-The linear residual network of Example 5.1 is
-$$y = (I + W^L)\cdots(I + W^1)\,x, \qquad W^\ell \in \mathbb{R}^{d\times d},\ W^\ell_{ij} \sim N(0, \sigma_\ell^2)\ \text{i.i.d.},$$
-and one layer gives $\mathbb{E}[(I+W)^\top(I+W)] = (1 + d\sigma^2) I$, so by the tower property
-$\mathbb{E}\|y\|^2 = \prod_\ell (1 + d\sigma_\ell^2)\,\|x\|^2$.
-
-What is used, all from the toolkit:
-
-* `verify.claims.initialisation`: `matlab_simulation` (the seed's loop), `log_gain_moments`
-  (exact mean and variance of the log of one layer's gain), `expected_gain`,
-  `expected_squared_norm`, `linear_resnet_gains`, `linear_resnet_evidence` (Monte Carlo through
-  the layer gains), `isometry_second_moment`, `balduzzi_forward`, `balduzzi_exact_variance`;
-* `verify.statistics`: `monte_carlo_mean` (vmapped batches, reproducible from a key),
-  `product_interval`;
-* the six registered claims `init/*`, each checked exactly (closed form) and by Monte Carlo at
-  a false-alarm rate of $10^{-6}$ per check, swept at the end with `verify.sweep`.
-
-Monte Carlo sizes here are modest (4,096 to 8,192 draws) to keep the notebook quick.
-""")
-
-code(r"""
+# %%
 import time
 
 import jax
@@ -50,56 +35,56 @@ import numpy as np
 from IPython.display import Markdown, display
 
 import verify
-from verify import InvalidInstanceError, get_claim, sweep, verdict
+from verify import InvalidInstanceError, get_claim, verdict
 from verify.claims.initialisation import (balduzzi_exact_variance, balduzzi_forward, expected_gain,
                                           expected_squared_norm, isometry_second_moment,
-                                          linear_resnet_evidence, linear_resnet_gains, log_gain_moments,
+                                          linear_resnet_evidence, log_gain_moments,
                                           matlab_simulation)
-from verify.statistics import FALSE_ALARM, monte_carlo_mean, product_interval, z_value
+from verify.statistics import FALSE_ALARM, monte_carlo_mean, z_value
+
+from nbhelpers import SweepCache, verdict_table
 
 T0 = time.perf_counter()
 INIT_IDS = ["init/xavier-linear-resnet", "init/scalar-resnet", "init/resnet-1-over-dL",
             "init/isometry", "init/isometry-columns", "init/balduzzi-scaling"]
 N_SWEEP, SWEEP_SEED = 3, 0
-""" + SWEPT + r"""
+# swept(claim_id): verify.sweep(claim, N_SWEEP, seed=SWEEP_SEED), run once per claim, for the table at the end.
+swept = SweepCache(N_SWEEP, SWEEP_SEED)
 
 print("verify", verify.__version__, "| jax", jax.__version__, "| default float:", jnp.zeros(1).dtype)
-""")
 
-# --------------------------------------------------------------------------- 1. MATLAB
-md(r"""
-## 1. The seed's MATLAB simulation, and where "$10^{14}$" comes from
+# %% [markdown]
+# ## 1. The seed's MATLAB simulation, and where "$10^{14}$" comes from
+#
+# The seed runs (L = 10, d = 100, x all ones, Xavier scaling `W = randn(d,d)/sqrt(d)`)
+#
+# ```
+# x = ones(d,1); norm0 = norm(x);
+# for i = 1:maxit            % maxit = 10
+#   for l = 1:L
+#     W = randn(d,d)/sqrt(d);
+#     x = W*x + x;
+#   end
+#   rato = norm(x)/norm0
+# end
+# ```
+#
+# and reports $\|y\|/\|x\| \approx 10^{14}$. `matlab_simulation(key)` is this loop in JAX (not
+# MATLAB's random stream). Note that the loop **never resets `x`**: the $i$-th printed ratio is
+# that of a network of $10i$ layers, not of the 10-layer network of the text. Each layer
+# multiplies $\mathbb{E}\|x\|^2$ by $1 + d\cdot\frac1d = 2$, so
+# $\mathbb{E}\,\text{ratio}_i^2 = 2^{10 i}$: the root mean square of the $i$-th ratio is
+# $2^{5i}$, and of the 10th, $2^{50} \approx 1.1\times 10^{15}$.
+#
+# The typical value is smaller. The squared ratio is a product of $10i$ i.i.d. layer gains $G$
+# (the toolkit's claim docstring says why they are i.i.d.), so $\log \text{ratio}_i$ is a sum of
+# $10 i$ i.i.d. terms $\frac12 \log G$, close to normal: the median ratio is about
+# $\exp(5 i\, \mathbb{E}\log G)$ and $\log_{10}$ of the ratio has standard deviation
+# $\sqrt{10 i\,\mathrm{Var}\log G}/(2\ln 10)$. `log_gain_moments(100)` gives
+# $\mathbb{E}\log G$ and $\mathrm{Var}\log G$ exactly ($dG$ is non-central $\chi^2$, a Poisson
+# mixture of central ones).
 
-The seed runs (L = 10, d = 100, x all ones, Xavier scaling `W = randn(d,d)/sqrt(d)`)
-
-```
-x = ones(d,1); norm0 = norm(x);
-for i = 1:maxit            % maxit = 10
-  for l = 1:L
-    W = randn(d,d)/sqrt(d);
-    x = W*x + x;
-  end
-  rato = norm(x)/norm0
-end
-```
-
-and reports $\|y\|/\|x\| \approx 10^{14}$. `matlab_simulation(key)` is this loop in JAX (not
-MATLAB's random stream). Note that the loop **never resets `x`**: the $i$-th printed ratio is
-that of a network of $10i$ layers, not of the 10-layer network of the text. Each layer
-multiplies $\mathbb{E}\|x\|^2$ by $1 + d\cdot\frac1d = 2$, so
-$\mathbb{E}\,\text{ratio}_i^2 = 2^{10 i}$: the root mean square of the $i$-th ratio is
-$2^{5i}$, and of the 10th, $2^{50} \approx 1.1\times 10^{15}$.
-
-The typical value is smaller. The squared ratio is a product of $10i$ i.i.d. layer gains $G$
-(the toolkit's claim docstring says why they are i.i.d.), so $\log \text{ratio}_i$ is a sum of
-$10 i$ i.i.d. terms $\frac12 \log G$, close to normal: the median ratio is about
-$\exp(5 i\, \mathbb{E}\log G)$ and $\log_{10}$ of the ratio has standard deviation
-$\sqrt{10 i\,\mathrm{Var}\log G}/(2\ln 10)$. `log_gain_moments(100)` gives
-$\mathbb{E}\log G$ and $\mathrm{Var}\log G$ exactly ($dG$ is non-central $\chi^2$, a Poisson
-mixture of central ones).
-""")
-
-code(r"""
+# %%
 DEPTH, WIDTH, OUTER = 10, 100, 10
 mean_log_g, var_log_g = log_gain_moments(WIDTH)
 print(f"one layer gain G (d = {WIDTH}, variance 1/d): E G = {float(expected_gain(WIDTH, 1 / WIDTH)):g}, "
@@ -129,9 +114,8 @@ print(f"10th ratio: RMS 2^50 = {rms[-1]:.3e}; median {median[-1]:.3e}, i.e. 10^(
 print(f"{N_RUNS} runs: median {10 ** np.median(last):.3e}, sd of log10 {last.std(ddof=1):.3f}; "
       f"{np.mean((last >= 14) & (last < 16)):.0%} of them in [1e14, 1e16), "
       f"{np.mean((last >= 14) & (last < 15)):.0%} in [1e14, 1e15)")
-""")
 
-code(r"""
+# %%
 # If x were reset at every outer iteration, each printed ratio would be that of a 10-layer network.
 reset = np.asarray(jax.vmap(lambda k: matlab_simulation(k, outer=1)[0])(jax.random.split(jax.random.PRNGKey(2), N_RUNS)))
 print(f"x reset every outer iteration: RMS 2^5 = {2.0 ** 5:g}, median exp(5 E log G) = {np.exp(5 * mean_log_g):.2f}; "
@@ -151,9 +135,9 @@ ax.set_ylabel(r"printed ratio $\|x\| / \|x_0\|$")
 ax.set_title(f"The seed's MATLAB loop, {N_RUNS} runs (grey)")
 ax.legend(fontsize=8)
 plt.show()
-""")
 
-code(r"""
+
+# %%
 def tex(v, digits=2):
     # v as a LaTeX number: 7.7\times10^{14}
     m, e = f"{v:.{digits - 1}e}".split("e")
@@ -169,29 +153,26 @@ display(Markdown(
     f"The {DEPTH}-layer network of the text has ratio about $2^{{{DEPTH // 2}}} = {2 ** (DEPTH // 2)}$ "
     f"(median {np.exp(DEPTH / 2 * mean_log_g):.1f}): Xavier scaling does make the norm grow like $2^{{L/2}}$, "
     f"but the seed's figure overstates it for L = {DEPTH} by a factor of about ${tex(median[-1] / 2 ** (DEPTH // 2), 1)}$."))
-""")
 
-# --------------------------------------------------------------------------- 2. depth
-md(r"""
-## 2. Norm growth with depth: Xavier, $1/L$ (width one) and $1/(dL)$
+# %% [markdown]
+# ## 2. Norm growth with depth: Xavier, $1/L$ (width one) and $1/(dL)$
+#
+# Three scalings of the entries of $W^\ell$, with their exact ratios
+# $\mathbb{E}\|y\|^2/\|x\|^2 = \prod_\ell (1 + d\sigma_\ell^2)$ (`expected_squared_norm`):
+#
+# | scaling | $\sigma^2$ | $\mathbb{E}\|y\|^2/\|x\|^2$ | claim |
+# |---|---|---|---|
+# | Xavier | $1/d$ | $2^L$ | `init/xavier-linear-resnet` |
+# | width one, $c = 1/L$ | $1/L$ ($d = 1$) | $(1 + 1/L)^L \le e$ | `init/scalar-resnet` |
+# | $1/(dL)$ | $1/(dL)$ | $(1 + 1/L)^L \le e$ | `init/resnet-1-over-dL` |
+#
+# The Monte Carlo estimate (`linear_resnet_evidence`, 4,096 networks per point) goes through the
+# layer gains $G_\ell = \|z_\ell\|^2/\|z_{\ell-1}\|^2$: each has a mean that does not depend on
+# the earlier layers, so $\mathbb{E}\|y\|^2/\|x\|^2 = \prod_\ell \mathbb{E}G_\ell$, and the product
+# of the per-gain intervals (each at rate $10^{-6}/L$) is an interval for the ratio at rate
+# $10^{-6}$ (`product_interval`). Width d = 4 for Xavier and $1/(dL)$, a random $x$.
 
-Three scalings of the entries of $W^\ell$, with their exact ratios
-$\mathbb{E}\|y\|^2/\|x\|^2 = \prod_\ell (1 + d\sigma_\ell^2)$ (`expected_squared_norm`):
-
-| scaling | $\sigma^2$ | $\mathbb{E}\|y\|^2/\|x\|^2$ | claim |
-|---|---|---|---|
-| Xavier | $1/d$ | $2^L$ | `init/xavier-linear-resnet` |
-| width one, $c = 1/L$ | $1/L$ ($d = 1$) | $(1 + 1/L)^L \le e$ | `init/scalar-resnet` |
-| $1/(dL)$ | $1/(dL)$ | $(1 + 1/L)^L \le e$ | `init/resnet-1-over-dL` |
-
-The Monte Carlo estimate (`linear_resnet_evidence`, 4,096 networks per point) goes through the
-layer gains $G_\ell = \|z_\ell\|^2/\|z_{\ell-1}\|^2$: each has a mean that does not depend on
-the earlier layers, so $\mathbb{E}\|y\|^2/\|x\|^2 = \prod_\ell \mathbb{E}G_\ell$, and the product
-of the per-gain intervals (each at rate $10^{-6}/L$) is an interval for the ratio at rate
-$10^{-6}$ (`product_interval`). Width d = 4 for Xavier and $1/(dL)$, a random $x$.
-""")
-
-code(r"""
+# %%
 DEPTHS = (1, 3, 10, 30)
 D = 4
 N_BATCHES, BATCH = 4, 1024                          # 4,096 networks per estimate
@@ -222,9 +203,8 @@ display(Markdown("\n".join(rows)))
 one_over_dl = [exact for _, exact, _ in depth_results["1/(dL)"]]
 print(f"1/(dL): (1 + 1/L)^L for L = {DEPTHS}: {np.round(one_over_dl, 4).tolist()}, all <= e = {np.e:.6f}: "
       f"{all(r <= np.e for r in one_over_dl)}")
-""")
 
-code(r"""
+# %%
 fig, ax = plt.subplots(figsize=(7, 4.2))
 Ls = np.arange(1, max(DEPTHS) + 1)
 ax.plot(Ls, 2.0 ** Ls, "C3-", label=r"Xavier: $2^L$")
@@ -244,24 +224,22 @@ ax.set_ylabel(r"$\mathbb{E}\|y\|^2 / \|x\|^2$")
 ax.legend(fontsize=8)
 ax.set_title("Output norm against depth")
 plt.show()
-""")
 
-md(r"""
-### Why the Monte Carlo goes through the gains
+# %% [markdown]
+# ### Why the Monte Carlo goes through the gains
+#
+# The end-to-end quantity $\|y\|^2/\|x\|^2 = \prod_\ell G_\ell$ is a product of many random
+# factors, and such products are heavy-tailed: its mean is carried by rare, very large draws that
+# a sample of a few thousand usually misses, and its sample variance is underestimated with them
+# (the `verify.statistics` module docstring gives the measured false-alarm rates of the normal
+# interval on such products). The case where it shows most is width one with a large variance:
+# $c = 1$, L = 10, where $\mathbb{E}\,y^2/x^2 = (1 + c)^L = 1024$ but the median of $y^2/x^2$ is
+# about $\exp(10\,\mathbb{E}\log(1+w)^2)$, far below 1 (printed below, with
+# `log_gain_moments(1, c)`: for d = 1 the gain $(1+w)^2/c$ is non-central $\chi^2_1$). Below, 20 independent estimates, each from 4,096
+# networks: the end-to-end sample mean and its normal interval at rate $10^{-6}$, against the
+# product of the gain intervals.
 
-The end-to-end quantity $\|y\|^2/\|x\|^2 = \prod_\ell G_\ell$ is a product of many random
-factors, and such products are heavy-tailed: its mean is carried by rare, very large draws that
-a sample of a few thousand usually misses, and its sample variance is underestimated with them
-(the `verify.statistics` module docstring gives the measured false-alarm rates of the normal
-interval on such products). The case where it shows most is width one with a large variance:
-$c = 1$, L = 10, where $\mathbb{E}\,y^2/x^2 = (1 + c)^L = 1024$ but the median of $y^2/x^2$ is
-about $\exp(10\,\mathbb{E}\log(1+w)^2)$, far below 1 (printed below, with
-`log_gain_moments(1, c)`: for d = 1 the gain $(1+w)^2/c$ is non-central $\chi^2_1$). Below, 20 independent estimates, each from 4,096
-networks: the end-to-end sample mean and its normal interval at rate $10^{-6}$, against the
-product of the gain intervals.
-""")
-
-code(r"""
+# %%
 C, L_HT, N_SEEDS = 1.0, 10, 20
 claimed = (1 + C) ** L_HT
 heavy = jax.jit(jax.vmap(lambda k: linear_resnet_evidence(k, jnp.array([1.0]), jnp.full((L_HT,), C), claimed,
@@ -294,22 +272,19 @@ ax.set_xlabel("independent estimate (4,096 networks each)")
 ax.set_ylabel(r"estimate of $\mathbb{E}\,y^2/x^2$")
 ax.legend(fontsize=8, loc="upper center", ncol=3)
 plt.show()
-""")
 
-# --------------------------------------------------------------------------- 3. E(I+W)^2
-md(r"""
-## 3. $\mathbb{E}(I+W)^2$ as printed
+# %% [markdown]
+# ## 3. $\mathbb{E}(I+W)^2$ as printed
+#
+# The proof outline in the seed writes $\mathbb{E}[\|z^\ell\|^2 \mid z^{\ell-1}] =
+# (z^{\ell-1})^\top\,\mathbb{E}(I + W^\ell)^2\,z^{\ell-1}$ and
+# "$\mathbb{E}(I+W)^2 = I + \mathbb{E}W^2 = (1 + 1/L) I$". What the first equation needs is
+# $\mathbb{E}[(I+W)^\top (I+W)] = I + \mathbb{E}[W^\top W] = (1 + d\sigma^2) I = (1 + 1/L) I$ for
+# $\sigma^2 = 1/(dL)$. Read literally, $W^2 = WW$ and $\mathbb{E}[(WW)_{ij}] = \sum_k
+# \mathbb{E}W_{ik}W_{kj} = \sigma^2 \delta_{ij}$ (only $k = i = j$ survives), so
+# $\mathbb{E}(I+W)^2 = (1 + 1/(dL)) I$. Both by Monte Carlo, d = 4, L = 10, 8,192 draws:
 
-The proof outline in the seed writes $\mathbb{E}[\|z^\ell\|^2 \mid z^{\ell-1}] =
-(z^{\ell-1})^\top\,\mathbb{E}(I + W^\ell)^2\,z^{\ell-1}$ and
-"$\mathbb{E}(I+W)^2 = I + \mathbb{E}W^2 = (1 + 1/L) I$". What the first equation needs is
-$\mathbb{E}[(I+W)^\top (I+W)] = I + \mathbb{E}[W^\top W] = (1 + d\sigma^2) I = (1 + 1/L) I$ for
-$\sigma^2 = 1/(dL)$. Read literally, $W^2 = WW$ and $\mathbb{E}[(WW)_{ij}] = \sum_k
-\mathbb{E}W_{ik}W_{kj} = \sigma^2 \delta_{ij}$ (only $k = i = j$ survives), so
-$\mathbb{E}(I+W)^2 = (1 + 1/(dL)) I$. Both by Monte Carlo, d = 4, L = 10, 8,192 draws:
-""")
-
-code(r"""
+# %%
 D3, L3 = 4, 10
 var3 = 1.0 / (D3 * L3)
 
@@ -326,30 +301,27 @@ for idx, (label, exact) in enumerate((("(I+W)(I+W)     ", 1 + 1 / (D3 * L3)), ("
     print(f"E {label}: diagonal {np.round(np.diag(mean), 4)} (std err ~{np.diag(err).max():.4f}), exact {exact:.4f}; "
           f"largest |off-diagonal| {np.abs(mean[off]).max():.4f}")
 print(f"1 + 1/(dL) = {1 + 1 / (D3 * L3)}, 1 + 1/L = {1 + 1 / L3}: the encoded claim (init/resnet-1-over-dL) uses (I+W)^T (I+W)")
-""")
 
-# --------------------------------------------------------------------------- 4. isometry
-md(r"""
-## 4. Remark 6.2: which sums of variances preserve $\mathbb{E}\|x\|^2$
+# %% [markdown]
+# ## 4. Remark 6.2: which sums of variances preserve $\mathbb{E}\|x\|^2$
+#
+# Remark 6.2 (seed 001) says that $\mathbb{E}\|Wx\|^2 = \mathbb{E}\|x\|^2$ "suffices" with
+# $\mathbb{E}[WW^\top] = I$, "or more specifically": $W$ independent of $x$, independent
+# zero-mean entries, and $\sum_j \mathbb{E}W_{ij}^2 = 1$ for every row $i$. But
+# $$\mathbb{E}\|Wx\|^2 = \sum_j \Big(\sum_i \mathbb{E}W_{ij}^2\Big)\,\mathbb{E}x_j^2$$
+# (cross terms vanish), so what is needed is unit **column** sums, $\mathbb{E}[W^\top W] = I$.
+# Counterexample: $W \in \mathbb{R}^{2\times1}$ with two $N(0,1)$ entries (row sums 1) and
+# $x = 1$: $\mathbb{E}\|Wx\|^2 = 2$.
+#
+# The two claims `init/isometry` (the hypothesis as printed, expected refuted) and
+# `init/isometry-columns` (the corrected one, expected to hold) take an instance with the
+# variance profile $P_{ij} = \mathbb{E}W_{ij}^2$, the entry law (0 Gaussian, 1 Rademacher,
+# 2 uniform), $x = $ `x_mean` $+$ `x_factor` $g$ with $g \sim N(0, I)$, and a raw PRNG key;
+# `check_instance` validates the hypotheses and runs the check (exact formula and Monte Carlo).
+# The sweep of section 6 checks both on random variance profiles (sizes 2 x 1 up to 8 x 8, the three
+# entry laws, some entries identically zero).
 
-Remark 6.2 (seed 001) says that $\mathbb{E}\|Wx\|^2 = \mathbb{E}\|x\|^2$ "suffices" with
-$\mathbb{E}[WW^\top] = I$, "or more specifically": $W$ independent of $x$, independent
-zero-mean entries, and $\sum_j \mathbb{E}W_{ij}^2 = 1$ for every row $i$. But
-$$\mathbb{E}\|Wx\|^2 = \sum_j \Big(\sum_i \mathbb{E}W_{ij}^2\Big)\,\mathbb{E}x_j^2$$
-(cross terms vanish), so what is needed is unit **column** sums, $\mathbb{E}[W^\top W] = I$.
-Counterexample: $W \in \mathbb{R}^{2\times1}$ with two $N(0,1)$ entries (row sums 1) and
-$x = 1$: $\mathbb{E}\|Wx\|^2 = 2$.
-
-The two claims `init/isometry` (the hypothesis as printed, expected refuted) and
-`init/isometry-columns` (the corrected one, expected to hold) take an instance with the
-variance profile $P_{ij} = \mathbb{E}W_{ij}^2$, the entry law (0 Gaussian, 1 Rademacher,
-2 uniform), $x = $ `x_mean` $+$ `x_factor` $g$ with $g \sim N(0, I)$, and a raw PRNG key;
-`check_instance` validates the hypotheses and runs the check (exact formula and Monte Carlo).
-The sweep of section 6 checks both on random variance profiles (sizes 2 x 1 up to 8 x 8, the three
-entry laws, some entries identically zero).
-""")
-
-code(r"""
+# %%
 printed, columns = get_claim("init/isometry"), get_claim("init/isometry-columns")
 key0 = jax.random.PRNGKey(0)                       # a raw key: uint32 array of shape (2,)
 counterexample = {"profile": jnp.array([[1.0], [1.0]]), "law": 0.0, "x_mean": jnp.array([1.0]),
@@ -369,35 +341,32 @@ ev = columns.check_instance(corrected)
 print(f"\n2 x 1, column sum 1 (variances 1/2): {columns.id}: {verdict(ev)!r}; exact "
       f"{float(ev.measured['exact_second_moment']):g} vs {float(ev.measured['exact_second_moment_reference']):g}; "
       f"Monte Carlo difference {float(ev.measured['difference']):.2e} +- {float(ev.measured['difference_half_width']):.2e}")
-""")
 
-# --------------------------------------------------------------------------- 5. Balduzzi
-md(r"""
-## 5. Balduzzi et al.: $\alpha$- and $\beta$-scaling of the residuals
+# %% [markdown]
+# ## 5. Balduzzi et al.: $\alpha$- and $\beta$-scaling of the residuals
+#
+# The seed states three variance results for $z^{\ell+1} = \alpha(z^\ell + \beta W^\ell
+# \mathrm{relu}(z^{\ell-1}))$, leaving the model loose. The encoded model, from the docstring of
+# `init/balduzzi-scaling` (following the paper's section 4):
+#
+# > a batch of B = 8 inputs z_0 = g, g ~ N(0, I_N); blocks l = 1..L,
+# > `z_l = alpha_l (z_{l-1} + beta_l W_l D_l N(z_{l-1}))`,
+# > W_l with i.i.d. N(0, 2/N) entries (He initialisation for rectifiers), D_l the rectifier
+# > written as independent Bernoulli(1/2) gates [...] and N the identity or batch
+# > normalisation placed on the residual branch, before the rectifier [...] BN divides each
+# > coordinate by its root mean square over the batch.
+#
+# In this *gate model* the recursions are exact: without normalisation
+# $\mathbb{E}S_\ell = \alpha^2(1 + \beta^2)\,\mathbb{E}S_{\ell-1}$, with it
+# $\mathbb{E}S_\ell = \alpha^2(\mathbb{E}S_{\ell-1} + \beta^2)$ ($S_\ell$ the mean square of $z_\ell$,
+# `balduzzi_exact_variance`). So: plain ($\alpha=\beta=1$) $2^\ell$; $\alpha = 1/\sqrt2$: 1;
+# BN with $\beta$: $1 + \beta^2\ell$, which after $L - 1$ blocks with $\beta = 1/\sqrt{L-1}$ is 2.
+# Below 10 blocks ($L - 1 = 10$), width N = 16, `balduzzi_forward` vmapped over 4,096 draws
+# (`monte_carlo_mean`; error bars are $\pm 2$ standard errors). (The seed's plain statement is
+# about the *gradient's* variance, $2^L$; the claim checks it by autodiff, and the forward
+# variance grows the same way.)
 
-The seed states three variance results for $z^{\ell+1} = \alpha(z^\ell + \beta W^\ell
-\mathrm{relu}(z^{\ell-1}))$, leaving the model loose. The encoded model, from the docstring of
-`init/balduzzi-scaling` (following the paper's section 4):
-
-> a batch of B = 8 inputs z_0 = g, g ~ N(0, I_N); blocks l = 1..L,
-> `z_l = alpha_l (z_{l-1} + beta_l W_l D_l N(z_{l-1}))`,
-> W_l with i.i.d. N(0, 2/N) entries (He initialisation for rectifiers), D_l the rectifier
-> written as independent Bernoulli(1/2) gates [...] and N the identity or batch
-> normalisation placed on the residual branch, before the rectifier [...] BN divides each
-> coordinate by its root mean square over the batch.
-
-In this *gate model* the recursions are exact: without normalisation
-$\mathbb{E}S_\ell = \alpha^2(1 + \beta^2)\,\mathbb{E}S_{\ell-1}$, with it
-$\mathbb{E}S_\ell = \alpha^2(\mathbb{E}S_{\ell-1} + \beta^2)$ ($S_\ell$ the mean square of $z_\ell$,
-`balduzzi_exact_variance`). So: plain ($\alpha=\beta=1$) $2^\ell$; $\alpha = 1/\sqrt2$: 1;
-BN with $\beta$: $1 + \beta^2\ell$, which after $L - 1$ blocks with $\beta = 1/\sqrt{L-1}$ is 2.
-Below 10 blocks ($L - 1 = 10$), width N = 16, `balduzzi_forward` vmapped over 4,096 draws
-(`monte_carlo_mean`; error bars are $\pm 2$ standard errors). (The seed's plain statement is
-about the *gradient's* variance, $2^L$; the claim checks it by autodiff, and the forward
-variance grows the same way.)
-""")
-
-code(r"""
+# %%
 BLOCKS = 10
 ONES = jnp.ones(BLOCKS)
 VARIANTS = {
@@ -443,26 +412,24 @@ plt.show()
 plain, alpha = (np.asarray(gate16[k].mean) for k in list(VARIANTS)[:2])
 print("alpha-scaled / plain, same draws, times 2^l - 1: max", f"{np.max(np.abs(alpha / plain * 2.0 ** depth - 1)):.1e}",
       "(alpha-scaling multiplies z_l by 2^(-l/2) draw by draw: the plain network, rescaled)")
-""")
 
-md(r"""
-### Real rectifiers at finite width
+# %% [markdown]
+# ### Real rectifiers at finite width
+#
+# The gate model replaces $\mathrm{relu}(u) = u\,[u > 0]$ by $u\,D$ with gates $D$ independent of
+# $u$. With a real rectifier the first block still matches (its input is Gaussian, so each
+# coordinate is positive with probability 1/2 independently of its size), but later blocks'
+# inputs are skewed: the diagonal term $W_{ii}\,\mathrm{relu}(z_i)$ of the residual acts only on
+# positive coordinates, the active sets are correlated with the weights, and the branch's mean
+# gain $1 + 2\|\mathrm{relu}(z)\|^2/\|z\|^2$ is no longer exactly 2. These effects shrink with
+# the width. Below, `rectifier="relu"` at widths N = 4 (4,096 draws) and N = 64 (2,048 draws, to
+# keep the notebook quick) against the gate-model formulas, after L - 1 = 10 blocks. The
+# $\alpha$-scaled network is the plain one times $2^{-l/2}$ draw by draw with a real rectifier too
+# (relu is positively homogeneous), so its relative deviation is the plain one and it is left
+# out. The Monte Carlo noise is the standard error shown (the gate model at N = 16 above matches
+# its formula to within it).
 
-The gate model replaces $\mathrm{relu}(u) = u\,[u > 0]$ by $u\,D$ with gates $D$ independent of
-$u$. With a real rectifier the first block still matches (its input is Gaussian, so each
-coordinate is positive with probability 1/2 independently of its size), but later blocks'
-inputs are skewed: the diagonal term $W_{ii}\,\mathrm{relu}(z_i)$ of the residual acts only on
-positive coordinates, the active sets are correlated with the weights, and the branch's mean
-gain $1 + 2\|\mathrm{relu}(z)\|^2/\|z\|^2$ is no longer exactly 2. These effects shrink with
-the width. Below, `rectifier="relu"` at widths N = 4 (4,096 draws) and N = 64 (2,048 draws, to
-keep the notebook quick) against the gate-model formulas, after L - 1 = 10 blocks. The
-$\alpha$-scaled network is the plain one times $2^{-l/2}$ draw by draw with a real rectifier too
-(relu is positively homogeneous), so its relative deviation is the plain one and it is left
-out. The Monte Carlo noise is the standard error shown (the gate model at N = 16 above matches
-its formula to within it).
-""")
-
-code(r"""
+# %%
 RELU_VARIANTS = [name for name in VARIANTS if not name.startswith(r"$\alpha")]
 DRAWS = {4: 4, 64: 2}                               # batches of 1,024 draws per width
 rows = ["| variant | N | exact (gate model) | real ReLU, Monte Carlo | relative deviation | in std errors |",
@@ -498,39 +465,34 @@ axes[1].legend(fontsize=7)
 for ax in axes:
     ax.set_xlabel("block l")
 plt.show()
-""")
 
-md(r"""
-In this measurement the formulas with batch normalisation on the branch stay close to a real
-ReLU network (a few per cent at N = 4, within the noise at N = 64), while without
-normalisation the per-block excess over the factor 2 compounds over the blocks: large at
-N = 4 and still visible at N = 64. The claim `init/balduzzi-scaling` is about the gate model,
-where the seed's values are exact; the table is how far that model is from a real rectifier.
-""")
+# %% [markdown]
+# In this measurement the formulas with batch normalisation on the branch stay close to a real
+# ReLU network (a few per cent at N = 4, within the noise at N = 64), while without
+# normalisation the per-block excess over the factor 2 compounds over the blocks: large at
+# N = 4 and still visible at N = 64. The claim `init/balduzzi-scaling` is about the gate model,
+# where the seed's values are exact; the table is how far that model is from a real rectifier.
 
-# --------------------------------------------------------------------------- 6. table
-md(r"""
-## 6. Verdicts of the initialisation claims
+# %% [markdown]
+# ## 6. Verdicts of the initialisation claims
+#
+# Each `init/*` claim over 3 random instances, `verify.sweep(claim, n=3, seed=0)` (the same as
+# `verify check <id> --n 3 --seed 0`; the CLI's default sweep is larger, this keeps the notebook
+# quick: each parameter set of a claim's grid is one more compilation, and with n = 3 the sweep
+# visits the first three sets of each grid, for `init/isometry` the 2 x 1 counterexample among
+# them). Every instance is checked exactly and by Monte Carlo at rate $10^{-6}$. *Expected* is
+# the toolkit's conclusion about the claim as stated: Remark 6.2 as printed is false, encoded to
+# be refuted.
 
-Each `init/*` claim over 3 random instances, `verify.sweep(claim, n=3, seed=0)` (the same as
-`verify check <id> --n 3 --seed 0`; the CLI's default sweep is larger, this keeps the notebook
-quick: each parameter set of a claim's grid is one more compilation, and with n = 3 the sweep
-visits the first three sets of each grid, for `init/isometry` the 2 x 1 counterexample among
-them). Every instance is checked exactly and by Monte Carlo at rate $10^{-6}$. *Expected* is
-the toolkit's conclusion about the claim as stated: Remark 6.2 as printed is false, encoded to
-be refuted.
-""")
+# %%
+ids = INIT_IDS
+verdict_table(ids, swept, started=T0)   # fails the notebook if a verdict is not the expected one
 
-code('ids = INIT_IDS\n' + VERDICT_TABLE)
-
-md(r"""
-Summary, in the seeds' terms: Xavier scaling makes $\mathbb{E}\|y\|^2$ of a linear residual
-network grow like $2^L$ (the seed's $10^{14}$ is a 100-layer network, because its loop does
-not reset $x$); variance $1/L$ at width one and $1/(dL)$ at width $d$ keep it at
-$(1 + 1/L)^L \le e$; the seed's $\mathbb{E}(I+W)^2$ must be read as $\mathbb{E}[(I+W)^\top(I+W)]$;
-Remark 6.2 needs unit column sums of the variances, not row sums; and in the gate model the
-$\alpha$- and $\beta$-scalings give exactly the variances the seed states, which a real
-rectifier at finite width follows only approximately (the table of section 5).
-""")
-
-cells.write(pathlib.Path(__file__).with_name("initialisation.ipynb"))
+# %% [markdown]
+# Summary, in the seeds' terms: Xavier scaling makes $\mathbb{E}\|y\|^2$ of a linear residual
+# network grow like $2^L$ (the seed's $10^{14}$ is a 100-layer network, because its loop does
+# not reset $x$); variance $1/L$ at width one and $1/(dL)$ at width $d$ keep it at
+# $(1 + 1/L)^L \le e$; the seed's $\mathbb{E}(I+W)^2$ must be read as $\mathbb{E}[(I+W)^\top(I+W)]$;
+# Remark 6.2 needs unit column sums of the variances, not row sums; and in the gate model the
+# $\alpha$- and $\beta$-scalings give exactly the variances the seed states, which a real
+# rectifier at finite width follows only approximately (the table of section 5).

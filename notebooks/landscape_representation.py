@@ -1,42 +1,27 @@
-"""Build notebooks/landscape_representation.ipynb (run: python notebooks/_build_landscape_representation.py).
+# %% [markdown]
+# # Lecture 6: the landscape of non-linear networks, and representation power
+#
+# This notebook follows sections 6.2-6.4 of the lecture notes *Landscape Analysis and
+# Representation* (seed `shared/seeds/001_749c64abaf8f8510.txt`): the single neuron of Auer,
+# Herbster & Warmuth (1996) with exponentially many local minima (section 6.2, Figure 6.1,
+# Theorems 6.1 and 6.2, footnote 1), over-parameterised networks (section 6.3) and the
+# representation power of one hidden layer (section 6.4). Every number is computed here, in
+# float64, with the toolkit:
+#
+# * `verify.claims.auer`: the construction `many_minima_data` (data with $\lfloor n/d\rfloor^d$
+#   minima), the error `single_neuron_error`, the multi-start search `search_minima` /
+#   `count_minima` (in sinh coordinates, `search_scales`), the ball-arithmetic certificate
+#   `certify_minimum` (python-flint's arb), the basin count `minimum_basins`;
+# * `verify.landscape`: `classify` (*local minimum / strict saddle / degenerate / ...* with the
+#   relative tolerances of `verify.tolerances.TOLERANCES`) and `multiscale` (sinh coordinates,
+#   the Chao1 estimate of missed minima);
+# * the registered claims, each swept with `verify.sweep(claim, n=16, seed=0)` (the same as
+#   `verify check <id> --n 16`), tabulated at the end.
+#
+# The largest search here (1,000 minima) uses 20,480 starts; the whole notebook runs in
+# about two to three minutes on two CPU cores.
 
-Cells are collected and written by `_cells.Cells` (outputs are not stored).
-"""
-
-import pathlib
-
-from _cells import Cells, SWEPT, VERDICT_TABLE
-
-cells = Cells()
-md, code = cells.md, cells.code
-
-
-# --------------------------------------------------------------------------- intro
-md(r"""
-# Lecture 6: the landscape of non-linear networks, and representation power
-
-This notebook follows sections 6.2-6.4 of the lecture notes *Landscape Analysis and
-Representation* (seed `shared/seeds/001_749c64abaf8f8510.txt`): the single neuron of Auer,
-Herbster & Warmuth (1996) with exponentially many local minima (section 6.2, Figure 6.1,
-Theorems 6.1 and 6.2, footnote 1), over-parameterised networks (section 6.3) and the
-representation power of one hidden layer (section 6.4). Every number is computed here, in
-float64, with the toolkit:
-
-* `verify.claims.auer`: the construction `many_minima_data` (data with $\lfloor n/d\rfloor^d$
-  minima), the error `single_neuron_error`, the multi-start search `search_minima` /
-  `count_minima` (in sinh coordinates, `search_scales`), the ball-arithmetic certificate
-  `certify_minimum` (python-flint's arb), the basin count `minimum_basins`;
-* `verify.landscape`: `classify` (*local minimum / strict saddle / degenerate / ...* with the
-  relative tolerances of `verify.tolerances.TOLERANCES`) and `multiscale` (sinh coordinates,
-  the Chao1 estimate of missed minima);
-* the registered claims, each swept with `verify.sweep(claim, n=16, seed=0)` (the same as
-  `verify check <id> --n 16`), tabulated at the end.
-
-The largest search here (1,000 minima) uses 20,480 starts; the whole notebook runs in
-about two to three minutes on two CPU cores.
-""")
-
-code(r"""
+# %%
 import time
 from collections import Counter
 
@@ -47,7 +32,7 @@ import numpy as np
 from IPython.display import Markdown, display
 
 import verify
-from verify import get_claim, sweep
+from verify import get_claim
 from verify.claims.auer import (LOSSES, SPACING, TARGET, TRANSFERS, certify_minimum, count_minima,
                                 expected_minima, loss_scale, many_minima_data, minimum_basins,
                                 search_minima, search_scales, single_neuron_error)
@@ -55,42 +40,40 @@ from verify.landscape import PointType, classify
 from verify.landscape.multiscale import from_sinh_coordinates, to_sinh_coordinates
 from verify.tolerances import TOLERANCES
 
+from nbhelpers import SweepCache, type_name, verdict_table
+
 T0 = time.perf_counter()
 LOGISTIC, ARCTAN, RELU = (TRANSFERS.index(t) for t in ("logistic", "arctan", "relu"))
 SQUARE, PSEUDO_HUBER = (LOSSES.index(l) for l in ("square", "pseudo-huber"))
 N_SWEEP, SWEEP_SEED = 16, 0
-""" + SWEPT + r"""
-
-def type_name(t):
-    return PointType(int(t)).name
-
+# swept(claim_id): verify.sweep(claim, N_SWEEP, seed=SWEEP_SEED), run once per claim and reused by the
+# table at the end; show_sweep(claim_id, keys) prints its verdict, counts, smallest margin and measured numbers.
+swept = SweepCache(N_SWEEP, SWEEP_SEED)
+show_sweep = swept.show
 
 print("verify", verify.__version__, "| jax", jax.__version__, "| default float:", jnp.zeros(1).dtype)
-""")
 
-# --------------------------------------------------------------------------- 1. two examples
-md(r"""
-## 1. Auer et al.: the sum of two good landscapes (section 6.2.1, Figure 6.1)
+# %% [markdown]
+# ## 1. Auer et al.: the sum of two good landscapes (section 6.2.1, Figure 6.1)
+#
+# A single neuron without bias, the logistic function $\sigma$ and the square loss, one input:
+# $E_i(w) = (y_i - \sigma(w x_i))^2$. With $y_i$ strictly inside $(0, 1)$, $E_i$ has exactly one
+# critical point, its global minimum at $w = \sigma^{-1}(y_i)/x_i$ (where it is 0), and it is
+# monotone on either side of it: a good landscape. The lecture's point is that
+# $E = E_1 + E_2$ need not have one: take $x = (1, 1/10)$, $y_1 = y_2 = 3/4$. The minima of
+# $E_1$ and $E_2$ are at $\ln 3 \approx 1.10$ and $10\ln 3 \approx 11.0$. Near the first,
+# $E_2$ is almost linear with a small slope (its example is still in the linear part of
+# $\sigma$); near the second, $E_1$ is saturated and almost flat. Neither destroys the other's
+# dip, so $E$ has **two** local minima, a local maximum between them, and on $w < 0$ it only
+# increases away from 0.
+#
+# The search: `search_minima` (as in the claim `auer/two-examples`) runs from 64 starts in the
+# data-driven box of each function, on the sinh coordinates $w = a\sinh v$ (section 3 says
+# why), with saddle-free Newton then a Levenberg-Marquardt polish, and classifies every end point
+# with `classify`; equal minima are grouped. The minima it finds are marked, and each minimum of
+# $E$ is then certified in ball arithmetic (`certify_minimum`, section 3).
 
-A single neuron without bias, the logistic function $\sigma$ and the square loss, one input:
-$E_i(w) = (y_i - \sigma(w x_i))^2$. With $y_i$ strictly inside $(0, 1)$, $E_i$ has exactly one
-critical point, its global minimum at $w = \sigma^{-1}(y_i)/x_i$ (where it is 0), and it is
-monotone on either side of it: a good landscape. The lecture's point is that
-$E = E_1 + E_2$ need not have one: take $x = (1, 1/10)$, $y_1 = y_2 = 3/4$. The minima of
-$E_1$ and $E_2$ are at $\ln 3 \approx 1.10$ and $10\ln 3 \approx 11.0$. Near the first,
-$E_2$ is almost linear with a small slope (its example is still in the linear part of
-$\sigma$); near the second, $E_1$ is saturated and almost flat. Neither destroys the other's
-dip, so $E$ has **two** local minima, a local maximum between them, and on $w < 0$ it only
-increases away from 0.
-
-The search: `search_minima` (as in the claim `auer/two-examples`) runs from 64 starts in the
-data-driven box of each function, on the sinh coordinates $w = a\sinh v$ (section 3 says
-why), with saddle-free Newton then a Levenberg-Marquardt polish, and classifies every end point
-with `classify`; equal minima are grouped. The minima it finds are marked, and each minimum of
-$E$ is then certified in ball arithmetic (`certify_minimum`, section 3).
-""")
-
-code(r"""
+# %%
 x_two = jnp.array([[1.0], [0.1]])
 y_two = jnp.full(2, TARGET)
 SUBSETS = {"E1": jnp.array([1.0, 0.0]), "E2": jnp.array([0.0, 1.0]), "E = E1 + E2": jnp.array([1.0, 1.0])}
@@ -143,49 +126,44 @@ axr.set(xlabel="w (> 0, log axis)", ylim=(-0.005, 0.15), title=r"Figure 6.1: $x 
 axr.legend(fontsize=8)
 plt.tight_layout()
 plt.show()
-""")
 
-md(r"""
-The claim `auer/two-examples` runs this search on random instances ($x = (s, s/c)$ with a
-random scale and sign $s$, $c \in [10, 20]$, equal targets in $(0.7, 0.8)$) and checks the
-counts 1, 1, 2 and the locations $\sigma^{-1}(y)/x_i$:
-""")
+# %% [markdown]
+# The claim `auer/two-examples` runs this search on random instances ($x = (s, s/c)$ with a
+# random scale and sign $s$, $c \in [10, 20]$, equal targets in $(0.7, 0.8)$) and checks the
+# counts 1, 1, 2 and the locations $\sigma^{-1}(y)/x_i$:
 
-code(r"""
+# %%
 show_sweep("auer/two-examples")
-""")
 
-# --------------------------------------------------------------------------- 2. many minima
-md(r"""
-## 2. Exponentially many minima: Theorem 6.1 (Auer et al., Theorem 3.4)
+# %% [markdown]
+# ## 2. Exponentially many minima: Theorem 6.1 (Auer et al., Theorem 3.4)
+#
+# **Theorem 6.1.** If $z \mapsto \ell(y, \phi(z))$ is continuous and bounded, then for every
+# $n \ge 1$ there is data such that $F(w) = \frac1n\sum_i \ell(y_i, \phi(w\cdot x_i))$ has
+# $\lfloor n/d\rfloor^d$ distinct local minima.
+#
+# **The construction** (the toolkit's, `many_minima_data`; the paper's proof spaces its
+# examples further apart). *One coordinate.* Take $m$ examples $x_k = c^{-k}$, $k = 0..m-1$,
+# all with target $y = 3/4$. Example $k$ alone has its minimum at $w = c^k\sigma^{-1}(y)$.
+# There, examples $0..k-1$ have $|x w| \ge c$: saturated, flat up to a tail; examples
+# $k+1..m-1$ have $|x w| \le 1/c$: linear, adding a slope of relative size $\sim 1/c$ to the
+# dip of example $k$. For $c$ large enough the dip survives: the sum has a local minimum near
+# each $c^k\sigma^{-1}(y)$, $m$ in all (on $w < 0$ every term increases away from 0). The
+# toolkit's spacing is `SPACING` (10 for the logistic function, 100 for arctan, whose tail is
+# only polynomial; about twice the smallest spacing that worked in its measurements).
+# *$d$ coordinates.* Put $m = \lfloor n/d\rfloor$ such examples on each axis $e_j$ (the
+# $n - dm$ left over at $x = 0$ add a constant): $F(w) = \sum_j F_j(w_j)$ is separable, and its
+# local minima are exactly the products of the one-coordinate minima, $m^d$ of them.
+#
+# Below, $n = 8$, $d = 2$: $m = 4$ minima per axis at $w_j \approx 1.3 \cdot 10^k$, $k = 0..3$,
+# so 16 minima. The search does not know where they are: `count_minima` draws 2,048 starts
+# uniformly in the box of sinh coordinates given by `search_scales` (data-driven: from the
+# scale below which every example is linear to the one beyond which every example is
+# saturated), descends from each, keeps the end points that `classify` calls
+# `LOCAL_MINIMUM`, groups equal ones and certifies each in ball arithmetic. The map is drawn in
+# the search's coordinates $v_j = \operatorname{asinh}(w_j/a_j)$, labelled in $w$.
 
-**Theorem 6.1.** If $z \mapsto \ell(y, \phi(z))$ is continuous and bounded, then for every
-$n \ge 1$ there is data such that $F(w) = \frac1n\sum_i \ell(y_i, \phi(w\cdot x_i))$ has
-$\lfloor n/d\rfloor^d$ distinct local minima.
-
-**The construction** (the toolkit's, `many_minima_data`; the paper's proof spaces its
-examples further apart). *One coordinate.* Take $m$ examples $x_k = c^{-k}$, $k = 0..m-1$,
-all with target $y = 3/4$. Example $k$ alone has its minimum at $w = c^k\sigma^{-1}(y)$.
-There, examples $0..k-1$ have $|x w| \ge c$: saturated, flat up to a tail; examples
-$k+1..m-1$ have $|x w| \le 1/c$: linear, adding a slope of relative size $\sim 1/c$ to the
-dip of example $k$. For $c$ large enough the dip survives: the sum has a local minimum near
-each $c^k\sigma^{-1}(y)$, $m$ in all (on $w < 0$ every term increases away from 0). The
-toolkit's spacing is `SPACING` (10 for the logistic function, 100 for arctan, whose tail is
-only polynomial; about twice the smallest spacing that worked in its measurements).
-*$d$ coordinates.* Put $m = \lfloor n/d\rfloor$ such examples on each axis $e_j$ (the
-$n - dm$ left over at $x = 0$ add a constant): $F(w) = \sum_j F_j(w_j)$ is separable, and its
-local minima are exactly the products of the one-coordinate minima, $m^d$ of them.
-
-Below, $n = 8$, $d = 2$: $m = 4$ minima per axis at $w_j \approx 1.3 \cdot 10^k$, $k = 0..3$,
-so 16 minima. The search does not know where they are: `count_minima` draws 2,048 starts
-uniformly in the box of sinh coordinates given by `search_scales` (data-driven: from the
-scale below which every example is linear to the one beyond which every example is
-saturated), descends from each, keeps the end points that `classify` calls
-`LOCAL_MINIMUM`, groups equal ones and certifies each in ball arithmetic. The map is drawn in
-the search's coordinates $v_j = \operatorname{asinh}(w_j/a_j)$, labelled in $w$.
-""")
-
-code(r"""
+# %%
 x8, y8 = many_minima_data(8, 2)
 COUNTS = {}                                         # (transfer, n, d) -> MinimaCount, for the table below
 count8 = COUNTS["logistic", 8, 2] = count_minima(x8, y8, "logistic", "square", n_starts=2048)
@@ -223,27 +201,25 @@ ax.set(xlim=(lo_v, half8[0]), ylim=(lo_v, half8[1]), xlabel="$w_1$ (asinh scale)
        title=f"F for many_minima_data(8, 2): {count8.n_found} minima found, {count8.n_certified} certified")
 ax.legend(loc="lower left", fontsize=8)
 plt.show()
-""")
 
-md(r"""
-### The count table
+# %% [markdown]
+# ### The count table
+#
+# `count_minima` on the construction for several $(n, d)$ and the two bounded composites of
+# the claims, logistic and arctan-to-$(0,1)$, each with the square loss. *Certified* counts
+# the minima whose ball-arithmetic certificate holds (below). *Chao1* is the estimate of how
+# many minima the search missed, from the numbers $f_1$, $f_2$ of minima reached by exactly one
+# and exactly two starts: $f_1(f_1-1)/(2(f_2+1))$ (Chao 1984; `unseen_estimate`). It is 0 when
+# every minimum was reached at least twice, and it is a lower-bound estimator (exact in
+# expectation when all basins are equally likely, an underestimate when they are not).
+#
+# The starts grow with the count: the $(30, 3)$ case has 1,000 minima, with coordinates up to
+# $\sim 10^9$, and gets 20,480 starts (logistic only, to keep the notebook quick). (Each new
+# $(n, d)$ compiles the search once, a few seconds; the two transfers share it. The $(8, 2)$
+# logistic row is the search of the map above.) `bench/bench_auer.py` (about 5 minutes) runs the larger table,
+# up to the 1,024 minima of $(64, 2)$, whose coordinates span $10^{31}$, with throughputs.
 
-`count_minima` on the construction for several $(n, d)$ and the two bounded composites of
-the claims, logistic and arctan-to-$(0,1)$, each with the square loss. *Certified* counts
-the minima whose ball-arithmetic certificate holds (below). *Chao1* is the estimate of how
-many minima the search missed, from the numbers $f_1$, $f_2$ of minima reached by exactly one
-and exactly two starts: $f_1(f_1-1)/(2(f_2+1))$ (Chao 1984; `unseen_estimate`). It is 0 when
-every minimum was reached at least twice, and it is a lower-bound estimator (exact in
-expectation when all basins are equally likely, an underestimate when they are not).
-
-The starts grow with the count: the $(30, 3)$ case has 1,000 minima, with coordinates up to
-$\sim 10^9$, and gets 20,480 starts (logistic only, to keep the notebook quick). (Each new
-$(n, d)$ compiles the search once, a few seconds; the two transfers share it. The $(8, 2)$
-logistic row is the search of the map above.) `bench/bench_auer.py` (about 5 minutes) runs the larger table,
-up to the 1,024 minima of $(64, 2)$, whose coordinates span $10^{31}$, with throughputs.
-""")
-
-code(r"""
+# %%
 CASES = [("logistic", 8, 2, 2048), ("arctan", 8, 2, 2048), ("logistic", 20, 2, 4096), ("arctan", 20, 2, 4096),
          ("logistic", 30, 3, 20480)]
 
@@ -269,29 +245,26 @@ run_cases([c for c in CASES if c[2] < 3 and c[:3] not in COUNTS])
 for transfer, n, d, _ in CASES[:4]:
     r = COUNTS[transfer, n, d]
     print(f"{transfer:8s} (n, d) = ({n}, {d}): {r.n_found} found, {r.n_certified} certified, expected {expected_minima(n, d)}")
-""")
 
-code(r"""
+# %%
 run_cases([c for c in CASES if c[2] == 3])
 count_table([c[:3] for c in CASES])
 r30 = COUNTS["logistic", 30, 3]
 print(f"(30, 3), logistic: {r30.n_found} minima found from {r30.n_starts:,} starts, {r30.n_certified} certified, "
       f"coordinates from {np.abs(r30.minima).min():.3g} to {np.abs(r30.minima).max():.3g}; "
       f"losses {r30.losses.min():.6f}..{r30.losses.max():.6f}")
-""")
 
-md(r"""
-### Too few starts, against a known count
+# %% [markdown]
+# ### Too few starts, against a known count
+#
+# How good is the Chao1 estimate? Here the true count is known ($10^3$ for $(30, 3)$), so the
+# search can be run with too few starts on purpose (seed 1, 1,024 to 4,096 starts) and the
+# estimate compared with it. With uniform starts in sinh coordinates the basins are of unequal
+# size (the box reaches further than the outermost minima, whose basins extend to the edge), so
+# Chao1, a lower-bound estimator, should fall short when far too few starts are used, and
+# close the gap as the starts grow.
 
-How good is the Chao1 estimate? Here the true count is known ($10^3$ for $(30, 3)$), so the
-search can be run with too few starts on purpose (seed 1, 1,024 to 4,096 starts) and the
-estimate compared with it. With uniform starts in sinh coordinates the basins are of unequal
-size (the box reaches further than the outermost minima, whose basins extend to the edge), so
-Chao1, a lower-bound estimator, should fall short when far too few starts are used, and
-close the gap as the starts grow.
-""")
-
-code(r"""
+# %%
 x30, y30 = many_minima_data(30, 3)
 rows = ["| starts | found | $f_1$ | $f_2$ | Chao1 unseen | found + unseen | true count | missed |",
         "|---|---|---|---|---|---|---|---|"]
@@ -313,31 +286,28 @@ ax.set_xscale("log", base=2)
 ax.set(xlabel="starts", ylabel="minima", title="(30, 3), logistic: the count against the number of starts")
 ax.legend(fontsize=8)
 plt.show()
-""")
 
-# --------------------------------------------------------------------------- 3. sinh coordinates
-md(r"""
-## 3. Why sinh coordinates, and the certificate
+# %% [markdown]
+# ## 3. Why sinh coordinates, and the certificate
+#
+# In the original coordinates a minimum of the construction with $w_j \approx c^k$ has
+# curvature $\partial^2 F/\partial w_j^2 \sim c^{-2k}$ along axis $j$ (the example that makes the
+# dip has $x = c^{-k}$). At a minimum with one coordinate near 1 and another near $c^{m-1}$ the
+# Hessian's eigenvalues span $c^{2(m-1)}$: $10^{18}$ for $m = 10$. `classify` treats eigenvalues
+# within `eig_zero` $= 10^{-6}$ of $\max(\|H\|, \text{curvature floor})$ as zero, so it sees a
+# singular Hessian: a degenerate point, which it never calls a local minimum.
+#
+# With $w = a\sinh(v)$ (coordinate-wise; $a > 0$ the base scale of `search_scales`) a step in
+# $v$ is a relative step in $w$ far from 0. The change of variables is a diffeomorphism, and at a
+# critical point $\nabla^2_v G = J\,\nabla^2_w F\,J$ with $J = \mathrm{diag}(a\cosh v)$ (the term
+# with $\nabla_w F$ vanishes), a congruence: by Sylvester's law of inertia the point has the same
+# type in both coordinates, and in $v$ every curvature is $O(1)$. Below: the 100 minima of the
+# $(20, 2)$ case of the table ($m = 10$, coordinates from 1.3 to $\sim 10^9$), classified in $w$
+# and in $v$, with the curvature floor that the search uses (`loss_scale`: the mean loss of
+# predicting 0 or 1, here $0.75^2$) and with no floor at all (a purely relative test: then the
+# minima whose two coordinates are of similar size pass, and the mixed ones still fail).
 
-In the original coordinates a minimum of the construction with $w_j \approx c^k$ has
-curvature $\partial^2 F/\partial w_j^2 \sim c^{-2k}$ along axis $j$ (the example that makes the
-dip has $x = c^{-k}$). At a minimum with one coordinate near 1 and another near $c^{m-1}$ the
-Hessian's eigenvalues span $c^{2(m-1)}$: $10^{18}$ for $m = 10$. `classify` treats eigenvalues
-within `eig_zero` $= 10^{-6}$ of $\max(\|H\|, \text{curvature floor})$ as zero, so it sees a
-singular Hessian: a degenerate point, which it never calls a local minimum.
-
-With $w = a\sinh(v)$ (coordinate-wise; $a > 0$ the base scale of `search_scales`) a step in
-$v$ is a relative step in $w$ far from 0. The change of variables is a diffeomorphism, and at a
-critical point $\nabla^2_v G = J\,\nabla^2_w F\,J$ with $J = \mathrm{diag}(a\cosh v)$ (the term
-with $\nabla_w F$ vanishes), a congruence: by Sylvester's law of inertia the point has the same
-type in both coordinates, and in $v$ every curvature is $O(1)$. Below: the 100 minima of the
-$(20, 2)$ case of the table ($m = 10$, coordinates from 1.3 to $\sim 10^9$), classified in $w$
-and in $v$, with the curvature floor that the search uses (`loss_scale`: the mean loss of
-predicting 0 or 1, here $0.75^2$) and with no floor at all (a purely relative test: then the
-minima whose two coordinates are of similar size pass, and the mixed ones still fail).
-""")
-
-code(r"""
+# %%
 x20, y20 = (jnp.asarray(a) for a in many_minima_data(20, 2))
 r20 = COUNTS["logistic", 20, 2]
 scale20 = search_scales(x20)[0]
@@ -383,60 +353,55 @@ ax.set(xlabel=f"the {r20.n_found} minima, by the ratio of their two coordinates"
 ax.set_ylim(top=1e4)
 ax.legend(fontsize=8, loc="upper right", ncol=2)
 plt.show()
-""")
 
-md(r"""
-**The certificate** (`certify_minimum`). The float64 classification is evidence, not proof.
-Each minimum is also proved, in python-flint's arb ball arithmetic at 128 bits (whose
-exponent range is unbounded, so nothing underflows in the saturated tails): on a box $B$ of
-half-width $10^{-7}$ around the point in $v$,
+# %% [markdown]
+# **The certificate** (`certify_minimum`). The float64 classification is evidence, not proof.
+# Each minimum is also proved, in python-flint's arb ball arithmetic at 128 bits (whose
+# exponent range is unbounded, so nothing underflows in the saturated tails): on a box $B$ of
+# half-width $10^{-7}$ around the point in $v$,
+#
+# 1. *Krawczyk:* with $Y$ the inverse of the float64 Hessian at the centre $\tilde v$,
+#    $K = \tilde v - Y\nabla G(\tilde v) + (I - Y\,\nabla^2 G(B))(B - \tilde v)$; if $K$ lies in
+#    the interior of $B$, then $B$ holds exactly one zero of $\nabla G$;
+# 2. *Gershgorin:* if $H_{jj} - \sum_{k\ne j}|H_{jk}| > 0$ on all of $B$ for every row $j$, the
+#    Hessian is positive definite on $B$, so that zero is a strict local minimum.
+#
+# Boxes whose centres differ by more than twice the half-width are disjoint, so the certified
+# minima are distinct (`count_minima` checks this). The certified column of the table is this
+# count: the table's minima are proved, not only found.
+#
+# The claim `auer/exponential-minima` sweeps random instances of the construction
+# (random spacing $c$ to $2c$, target, per-axis scale and sign, order of the examples;
+# $n = 6$, $d = 2$, logistic or arctan) with 256 starts each:
 
-1. *Krawczyk:* with $Y$ the inverse of the float64 Hessian at the centre $\tilde v$,
-   $K = \tilde v - Y\nabla G(\tilde v) + (I - Y\,\nabla^2 G(B))(B - \tilde v)$; if $K$ lies in
-   the interior of $B$, then $B$ holds exactly one zero of $\nabla G$;
-2. *Gershgorin:* if $H_{jj} - \sum_{k\ne j}|H_{jk}| > 0$ on all of $B$ for every row $j$, the
-   Hessian is positive definite on $B$, so that zero is a strict local minimum.
-
-Boxes whose centres differ by more than twice the half-width are disjoint, so the certified
-minima are distinct (`count_minima` checks this). The certified column of the table is this
-count: the table's minima are proved, not only found.
-
-The claim `auer/exponential-minima` sweeps random instances of the construction
-(random spacing $c$ to $2c$, target, per-axis scale and sign, order of the examples;
-$n = 6$, $d = 2$, logistic or arctan) with 256 starts each:
-""")
-
-code(r"""
+# %%
 show_sweep("auer/exponential-minima")
-""")
 
-# --------------------------------------------------------------------------- 4. one basin, relu
-md(r"""
-## 4. Realizable data: one minimum-containing set (Theorem 6.2; Auer et al., Theorem 5.1)
+# %% [markdown]
+# ## 4. Realizable data: one minimum-containing set (Theorem 6.2; Auer et al., Theorem 5.1)
+#
+# **Definition 6.1.** An open bounded $U$ is *minimum-containing* for $f$ if every point of its
+# boundary has a point of $U$ with a smaller value ("a hole").
+#
+# **Theorem 6.2.** If $\phi$ is monotone, $\ell$ quasi-monotone and the composite bounded, and
+# the data are realizable ($\phi(w_0\cdot x_i) = y_i$ for some $w_0$), then $F$ has only one
+# minimum-containing set. The intuition of Remark 6.3: every term is minimised at the same
+# $w_0$, so no two terms can make separate dips.
+#
+# The numerical test (`minimum_basins`, the claim `auer/realizable-one-basin`): descend from
+# 256 starts; keep the end points that are minima or possibly non-strict minima
+# (`LOCAL_MINIMUM` or `DEGENERATE_UNDECIDED`) and that did not *escape*: a flat end point where
+# some example is saturated (for the logistic function $|w\cdot x_i| > 20$, where that example's
+# plateau has a slope below the critical-point tolerance), or one more than twice as far out as
+# the start box in sinh coordinates (a descent that followed a plateau towards infinity). Join
+# two of them when they are at the same level and the straight segment between them stays at
+# that level, both within `loss_equal` (relative to `loss_scale`): then no minimum-containing set
+# separates them. The number of connected components is the number of *separate*
+# minimum-containing sets seen. Below: realizable data ($n = 8$ Gaussian inputs in $d = 2$,
+# $y = \phi(x w_0)$) against the construction with $n = 8$, $d = 2$ (the 16 minima of section 2),
+# for two transfer/loss pairs. All four share one compilation.
 
-**Definition 6.1.** An open bounded $U$ is *minimum-containing* for $f$ if every point of its
-boundary has a point of $U$ with a smaller value ("a hole").
-
-**Theorem 6.2.** If $\phi$ is monotone, $\ell$ quasi-monotone and the composite bounded, and
-the data are realizable ($\phi(w_0\cdot x_i) = y_i$ for some $w_0$), then $F$ has only one
-minimum-containing set. The intuition of Remark 6.3: every term is minimised at the same
-$w_0$, so no two terms can make separate dips.
-
-The numerical test (`minimum_basins`, the claim `auer/realizable-one-basin`): descend from
-256 starts; keep the end points that are minima or possibly non-strict minima
-(`LOCAL_MINIMUM` or `DEGENERATE_UNDECIDED`) and that did not *escape*: a flat end point where
-some example is saturated (for the logistic function $|w\cdot x_i| > 20$, where that example's
-plateau has a slope below the critical-point tolerance), or one more than twice as far out as
-the start box in sinh coordinates (a descent that followed a plateau towards infinity). Join
-two of them when they are at the same level and the straight segment between them stays at
-that level, both within `loss_equal` (relative to `loss_scale`): then no minimum-containing set
-separates them. The number of connected components is the number of *separate*
-minimum-containing sets seen. Below: realizable data ($n = 8$ Gaussian inputs in $d = 2$,
-$y = \phi(x w_0)$) against the construction with $n = 8$, $d = 2$ (the 16 minima of section 2),
-for two transfer/loss pairs. All four share one compilation.
-""")
-
-code(r"""
+# %%
 kx, kw, ks = jax.random.split(jax.random.PRNGKey(5), 3)
 x_real = jax.random.normal(kx, (8, 2))
 w0 = jnp.array([0.8, -0.5])
@@ -468,36 +433,32 @@ ax.plot(*w0, "r*", ms=14, label="$w_0$ (F = 0)")
 ax.set(xlabel="$w_1$", ylabel="$w_2$", aspect="equal", title="Realizable data, logistic, square loss: one hole")
 ax.legend()
 plt.show()
-""")
 
-md(r"""
-The realizable error has one basin and every candidate is global (the largest candidate value
-is a rounding-level fraction of the loss scale: $F^* = 0$), while the construction has one
-basin per minimum, 16. The escaped end points of the construction are flat points far out on
-saturated plateaus (the search box reaches beyond the outermost minima), not holes. The claim
-sweeps realizable data with $n = d = 2$ (half of them rank one, where the minima form a line:
-one non-strict basin) against the $(4, 2)$ construction:
-""")
+# %% [markdown]
+# The realizable error has one basin and every candidate is global (the largest candidate value
+# is a rounding-level fraction of the loss scale: $F^* = 0$), while the construction has one
+# basin per minimum, 16. The escaped end points of the construction are flat points far out on
+# saturated plateaus (the search box reaches beyond the outermost minima), not holes. The claim
+# sweeps realizable data with $n = d = 2$ (half of them rank one, where the minima form a line:
+# one non-strict basin) against the $(4, 2)$ construction:
 
-code(r"""
+# %%
 show_sweep("auer/realizable-one-basin")
-""")
 
-md(r"""
-### ReLU: unbounded, and the count collapses (footnote 1)
+# %% [markdown]
+# ### ReLU: unbounded, and the count collapses (footnote 1)
+#
+# Theorem 6.1 assumes a bounded composite; footnote 1 notes that ReLU does not satisfy it:
+# $(y - \mathrm{relu}(z))^2 \to \infty$. On the construction's data the consequence is not more
+# minima but fewer: for $w_j > 0$ each term $(y - x_k w_j)^2$ is a parabola, so each
+# coordinate's error is convex there (one minimum, at the least-squares
+# $w_j = y\sum_k x_k / \sum_k x_k^2$); for $w_j < 0$ every term is $y^2$, constant. So the error
+# has exactly **one** strict local minimum, and wherever a coordinate is negative it is flat:
+# non-strict minima (and, in the other coordinate, the slope of the convex part). Below, the
+# $(6, 2)$ construction (9 minima with the logistic function), searched from 512 starts with
+# each transfer function (one compilation for both).
 
-Theorem 6.1 assumes a bounded composite; footnote 1 notes that ReLU does not satisfy it:
-$(y - \mathrm{relu}(z))^2 \to \infty$. On the construction's data the consequence is not more
-minima but fewer: for $w_j > 0$ each term $(y - x_k w_j)^2$ is a parabola, so each
-coordinate's error is convex there (one minimum, at the least-squares
-$w_j = y\sum_k x_k / \sum_k x_k^2$); for $w_j < 0$ every term is $y^2$, constant. So the error
-has exactly **one** strict local minimum, and wherever a coordinate is negative it is flat:
-non-strict minima (and, in the other coordinate, the slope of the convex part). Below, the
-$(6, 2)$ construction (9 minima with the logistic function), searched from 512 starts with
-each transfer function (one compilation for both).
-""")
-
-code(r"""
+# %%
 x6, y6 = (jnp.asarray(a) for a in many_minima_data(6, 2))
 starts6 = jax.random.uniform(jax.random.PRNGKey(6), (512, 2), jnp.float64, -1.0, 1.0) * search_scales(x6)[1]
 search6 = jax.jit(lambda t: search_minima(x6, y6, t, SQUARE, starts6))
@@ -536,57 +497,51 @@ for ax, (name, t) in zip(axes, (("logistic", LOGISTIC), ("relu", RELU))):
 axes[1].set_yscale("log")
 plt.tight_layout()
 plt.show()
-""")
 
-code(r"""
+# %%
 show_sweep("auer/relu-not-bounded")
-""")
 
-md(r"""
-**Section 6.2 in numbers.** A sum of two one-minimum errors has two minima (Figure 6.1); the
-construction has exactly $\lfloor n/d\rfloor^d$ minima, found without being told where they are
-and proved in ball arithmetic, up to 1,000 of them at $(30, 3)$; the searches and
-classifications only work in coordinates that follow the minima's scales; realizable data give
-one basin; and ReLU, which breaks boundedness, leaves one strict minimum and flat regions.
-""")
+# %% [markdown]
+# **Section 6.2 in numbers.** A sum of two one-minimum errors has two minima (Figure 6.1); the
+# construction has exactly $\lfloor n/d\rfloor^d$ minima, found without being told where they are
+# and proved in ball arithmetic, up to 1,000 of them at $(30, 3)$; the searches and
+# classifications only work in coordinates that follow the minima's scales; realizable data give
+# one basin; and ReLU, which breaks boundedness, leaves one strict minimum and flat regions.
 
-# --------------------------------------------------------------------------- sections 6.3, 6.4
-# --------------------------------------------------------------------------- 6.3 [PT] vs [P]
-md(r"""
-## 5. Over-parameterised networks: [PT] does not imply [P] (section 6.3)
+# %% [markdown]
+# ## 5. Over-parameterised networks: [PT] does not imply [P] (section 6.3)
+#
+# Yu & Chen (1995) argued that a one-hidden-layer network with more hidden units than samples
+# has no bad local minima. What the argument gives (Li, Ding & Sun 2018) is the weaker
+# property
+#
+# * **[PT]**: from every $\theta$ and every $\epsilon > 0$ there is $\theta'$ with
+#   $\|\theta' - \theta\| < \epsilon$ and a strictly decreasing path from $\theta'$ to a global
+#   minimum,
+#
+# not
+#
+# * **[P]**: from every $\theta$ there is a strictly decreasing path to a global minimum (so no
+#   sub-optimal local minimum at all).
+#
+# [PT] excludes *strict* sub-optimal local minima: around a strict one there is a sphere on which
+# $f > f(\theta) + \delta$; a start $\theta'$ close enough has $f(\theta') < f(\theta) + \delta$, and
+# a path from it that ends below $f(\theta)$ has to cross the sphere, at a value above its start,
+# so it is not decreasing. It does not exclude non-strict ones (the seed's Figures 6.2 and 6.3:
+# "no bad basin" is not "no bad local minimum").
+#
+# The toolkit's explicit example (`verify.claims.overparam`, claim `overparam/pt-not-p`): in
+# rotated and scaled coordinates $(t, s)$ of the plane,
+# $$f = A\big(s^2 + g(t)\big), \qquad g(t) = e^{-1/t}(t - 2)\ (t > 0), \quad g(t) = 0\ (t \le 0),$$
+# a valley whose floor $s = 0$ is exactly flat for $t \le 0$ ($g$ is $C^\infty$, flat to every
+# order at 0) and then descends to the unique global minimum $(t, s) = (1, 0)$, $f^* = -A/e$.
+# Every floor point $(t_0 < 0, 0)$ is a local minimum, not strict, and sub-optimal by $A/e$;
+# [PT] holds (move off the floor by any $\eta > 0$, then along `pt_path`: a segment to
+# $(1/4, 0)$ and gradient descent, strictly decreasing); [P] fails on the floor. Below: $A = 1$,
+# no rotation, unit scales (so the plane is the $(t, s)$ plane), the floor point $t_0 = -1$ and
+# $\eta = 10^{-2}$.
 
-Yu & Chen (1995) argued that a one-hidden-layer network with more hidden units than samples
-has no bad local minima. What the argument gives (Li, Ding & Sun 2018) is the weaker
-property
-
-* **[PT]**: from every $\theta$ and every $\epsilon > 0$ there is $\theta'$ with
-  $\|\theta' - \theta\| < \epsilon$ and a strictly decreasing path from $\theta'$ to a global
-  minimum,
-
-not
-
-* **[P]**: from every $\theta$ there is a strictly decreasing path to a global minimum (so no
-  sub-optimal local minimum at all).
-
-[PT] excludes *strict* sub-optimal local minima: around a strict one there is a sphere on which
-$f > f(\theta) + \delta$; a start $\theta'$ close enough has $f(\theta') < f(\theta) + \delta$, and
-a path from it that ends below $f(\theta)$ has to cross the sphere, at a value above its start,
-so it is not decreasing. It does not exclude non-strict ones (the seed's Figures 6.2 and 6.3:
-"no bad basin" is not "no bad local minimum").
-
-The toolkit's explicit example (`verify.claims.overparam`, claim `overparam/pt-not-p`): in
-rotated and scaled coordinates $(t, s)$ of the plane,
-$$f = A\big(s^2 + g(t)\big), \qquad g(t) = e^{-1/t}(t - 2)\ (t > 0), \quad g(t) = 0\ (t \le 0),$$
-a valley whose floor $s = 0$ is exactly flat for $t \le 0$ ($g$ is $C^\infty$, flat to every
-order at 0) and then descends to the unique global minimum $(t, s) = (1, 0)$, $f^* = -A/e$.
-Every floor point $(t_0 < 0, 0)$ is a local minimum, not strict, and sub-optimal by $A/e$;
-[PT] holds (move off the floor by any $\eta > 0$, then along `pt_path`: a segment to
-$(1/4, 0)$ and gradient descent, strictly decreasing); [P] fails on the floor. Below: $A = 1$,
-no rotation, unit scales (so the plane is the $(t, s)$ plane), the floor point $t_0 = -1$ and
-$\eta = 10^{-2}$.
-""")
-
-code(r"""
+# %%
 from verify.claims.overparam import (PROFILE_MIN, gd_from_perturbation, plateau_profile, pt_global_minimum,
                                      pt_loss_function, pt_path, pt_plateau_point)
 
@@ -633,47 +588,42 @@ ax2.set(xlabel="t", ylabel="g(t)", title="the profile along the floor of the val
 ax2.legend(fontsize=8)
 plt.tight_layout()
 plt.show()
-""")
 
-md(r"""
-The engine's reading is the one the theory asks for: it never calls the floor point a strict
-minimum (it is `DEGENERATE_UNDECIDED`: a singular positive semidefinite Hessian and no descent
-on the spheres around it), and it certifies the global minimum. At the edge of the floor,
-$(0, 0)$, the loss does descend (into $t > 0$), but like $e^{-1/t}$, far below rounding on
-every sphere of the higher-order test: the engine says *undecided*, not *minimum*. Gradient
-descent from the perturbed point goes back to the floor: [PT] is about the *existence* of a
-path, which is why it says little about local search.
-""")
+# %% [markdown]
+# The engine's reading is the one the theory asks for: it never calls the floor point a strict
+# minimum (it is `DEGENERATE_UNDECIDED`: a singular positive semidefinite Hessian and no descent
+# on the spheres around it), and it certifies the global minimum. At the edge of the floor,
+# $(0, 0)$, the loss does descend (into $t > 0$), but like $e^{-1/t}$, far below rounding on
+# every sphere of the higher-order test: the engine says *undecided*, not *minimum*. Gradient
+# descent from the perturbed point goes back to the floor: [PT] is about the *existence* of a
+# path, which is why it says little about local search.
 
-code(r"""
+# %%
 show_sweep("overparam/pt-not-p")
-""")
 
-# --------------------------------------------------------------------------- deep linear
-md(r"""
-## 6. A degenerate saddle of a deep linear network (Baldi & Hornik 1989; Kawaguchi 2016)
+# %% [markdown]
+# ## 6. A degenerate saddle of a deep linear network (Baldi & Hornik 1989; Kawaguchi 2016)
+#
+# The bibliography of section 6.3 starts from Baldi & Hornik (1989): the square loss of a linear
+# network with one hidden layer has no bad local minima. Kawaguchi (2016, Theorem 2.3 and
+# Corollary 2.4) extends it to any depth, $f(W) = \frac12\|W_L\cdots W_1X - Y\|_F^2$: every local
+# minimum is global and every other critical point is a saddle; but for depth $L \ge 3$ some
+# saddles have **no negative curvature**, so second-order information cannot tell them from
+# minima.
+#
+# `verify.claims.deep_linear` builds them (`kawaguchi_point(X, Y, dims, r)`): the balanced
+# network whose end-to-end map is $U_rU_r^\top W_{ls}$ (the top $r$ principal directions of
+# $\Sigma = YX^\top(XX^\top)^{-1}XY^\top$), with hidden units $r+1, \dots$ exactly zero. For
+# $r < q$ it is a critical point that is not global. Switching on unit $r+1$ in every layer
+# together (`escape_direction`) lowers the loss like $-c\,t^L$: cubic for depth 3. Every
+# second-order term that involves an unused unit vanishes, so the Hessian is positive
+# semidefinite. Below: $X \in \mathbb{R}^{3\times 8}$, $Y \in \mathbb{R}^{2\times 8}$ Gaussian
+# (Kawaguchi's hypotheses hold: `validate_data`), widths `dims = (3, 2, 2, 2)` (depth 3), the
+# point $r = 1$, classified by `classify_point` (the engine's classifier with this problem's
+# scales and the $GL(d_k)$ symmetry of every hidden layer removed); and for contrast the same
+# construction at depth 2, `dims = (3, 2, 3)`, where the saddle is strict.
 
-The bibliography of section 6.3 starts from Baldi & Hornik (1989): the square loss of a linear
-network with one hidden layer has no bad local minima. Kawaguchi (2016, Theorem 2.3 and
-Corollary 2.4) extends it to any depth, $f(W) = \frac12\|W_L\cdots W_1X - Y\|_F^2$: every local
-minimum is global and every other critical point is a saddle; but for depth $L \ge 3$ some
-saddles have **no negative curvature**, so second-order information cannot tell them from
-minima.
-
-`verify.claims.deep_linear` builds them (`kawaguchi_point(X, Y, dims, r)`): the balanced
-network whose end-to-end map is $U_rU_r^\top W_{ls}$ (the top $r$ principal directions of
-$\Sigma = YX^\top(XX^\top)^{-1}XY^\top$), with hidden units $r+1, \dots$ exactly zero. For
-$r < q$ it is a critical point that is not global. Switching on unit $r+1$ in every layer
-together (`escape_direction`) lowers the loss like $-c\,t^L$: cubic for depth 3. Every
-second-order term that involves an unused unit vanishes, so the Hessian is positive
-semidefinite. Below: $X \in \mathbb{R}^{3\times 8}$, $Y \in \mathbb{R}^{2\times 8}$ Gaussian
-(Kawaguchi's hypotheses hold: `validate_data`), widths `dims = (3, 2, 2, 2)` (depth 3), the
-point $r = 1$, classified by `classify_point` (the engine's classifier with this problem's
-scales and the $GL(d_k)$ symmetry of every hidden layer removed); and for contrast the same
-construction at depth 2, `dims = (3, 2, 3)`, where the saddle is strict.
-""")
-
-code(r"""
+# %%
 from verify.claims.deep_linear import (classify_point, escape_direction, kawaguchi_point, loss_along_line,
                                        n_parameters, network_loss, optimal_loss)
 from verify.claims.deep_linear import validate_data as validate_data_dl
@@ -727,54 +677,46 @@ ax2.set(xlabel="index", ylabel="Hessian eigenvalue (symlog)", title="the Hessian
 ax2.legend(fontsize=8)
 plt.tight_layout()
 plt.show()
-""")
 
-md(r"""
-At depth 3 every Hessian eigenvalue is $\ge 0$ up to rounding: the point is a second-order
-stationary point, yet not a local minimum. The engine does not call it a minimum: the Hessian
-on the complement of the symmetry orbit is singular, so it samples the loss on small spheres
-around the point and sees it fall on every one, `DEGENERATE_SADDLE`. At depth 2 the same
-construction has a negative eigenvalue: a strict saddle, as Baldi & Hornik's analysis says.
-The claim `mf/deep-linear` checks Kawaguchi's (i)-(iv) and Corollary 2.4 at depths 2 and 3
-(depth 4 in the tests) by a critical-point search and at these constructed points:
-""")
+# %% [markdown]
+# At depth 3 every Hessian eigenvalue is $\ge 0$ up to rounding: the point is a second-order
+# stationary point, yet not a local minimum. The engine does not call it a minimum: the Hessian
+# on the complement of the symmetry orbit is singular, so it samples the loss on small spheres
+# around the point and sees it fall on every one, `DEGENERATE_SADDLE`. At depth 2 the same
+# construction has a negative eigenvalue: a strict saddle, as Baldi & Hornik's analysis says.
+# The claim `mf/deep-linear` checks Kawaguchi's (i)-(iv) and Corollary 2.4 at depths 2 and 3
+# (depth 4 in the tests) by a critical-point search and at these constructed points:
 
-code(r"""
+# %%
 show_sweep("mf/deep-linear")
-""")
 
+# %% [markdown]
+# ## 7. Representation power (section 6.4)
+#
+# The seed's motivation: points of the unit square, class one inside a circle, class two
+# outside; no linear classifier separates them. The sufficient condition it quotes (Hornik
+# 1991): with $\phi$ bounded, continuous and non-constant, the one-hidden-layer family
+# $\mathcal F = \operatorname{span}\{\phi(\langle w, x\rangle + w_0)\}$ is dense in $C(\mathcal D)$ on
+# compact $\mathcal D$ (and in $L^p(\mu)$).
+#
+# The theorem has no rate, so `repr/universal-approximation` checks a finite, quantitative
+# form on $\mathcal D = [0, 1]^2$ at widths $m = 1, \dots, 16$, for the circle
+# $y = 1\{\|x - c\| < r\}$ and the smooth $y = \sin(2\pi x_1 + \varphi_1)\cos(\pi x_2 + \varphi_2)$,
+# fitted on a jittered $16\times16$ grid. The networks are built by `greedy_fit`, the orthogonal
+# greedy algorithm of the constructive proofs of Jones (1992) and Barron (1993): from a pool of
+# 256 random units ($\phi(w\cdot x + b)$, directions uniform, $\|w\|$ log-uniform in $[2, 20]$,
+# edges through the square), add the unit that lowers the least-squares error most and refit
+# every output weight; the error $e_m$ is that of an explicit width-$m$ network (a witness: the
+# *best* width-$m$ error is at most $e_m$), non-increasing in $m$ by construction. Checked: (a)
+# $e_m$ non-increasing; (b) $e_{16}$ at most a fixed fraction of $e_1$ and of
+# $e_0 = \operatorname{std}(y)$, the exact best error of a constant (the fractions are measured
+# constants with slack: no theorem gives them; printed below); (c) every linear classifier
+# misclassifies at least $\frac12(2 - \pi/2)r^2$ of a $32\times32$ sample of the circle example
+# (a proof from the Tukey depth of the centre, computed exactly by `min_halfplane_count`; the
+# claim's docstring gives it). Below, one instance (`claim.generate`) with each admissible
+# activation, logistic and tanh (`error_curves`, one compilation for both).
 
-
-
-# --------------------------------------------------------------------------- 6.4 representation
-md(r"""
-## 7. Representation power (section 6.4)
-
-The seed's motivation: points of the unit square, class one inside a circle, class two
-outside; no linear classifier separates them. The sufficient condition it quotes (Hornik
-1991): with $\phi$ bounded, continuous and non-constant, the one-hidden-layer family
-$\mathcal F = \operatorname{span}\{\phi(\langle w, x\rangle + w_0)\}$ is dense in $C(\mathcal D)$ on
-compact $\mathcal D$ (and in $L^p(\mu)$).
-
-The theorem has no rate, so `repr/universal-approximation` checks a finite, quantitative
-form on $\mathcal D = [0, 1]^2$ at widths $m = 1, \dots, 16$, for the circle
-$y = 1\{\|x - c\| < r\}$ and the smooth $y = \sin(2\pi x_1 + \varphi_1)\cos(\pi x_2 + \varphi_2)$,
-fitted on a jittered $16\times16$ grid. The networks are built by `greedy_fit`, the orthogonal
-greedy algorithm of the constructive proofs of Jones (1992) and Barron (1993): from a pool of
-256 random units ($\phi(w\cdot x + b)$, directions uniform, $\|w\|$ log-uniform in $[2, 20]$,
-edges through the square), add the unit that lowers the least-squares error most and refit
-every output weight; the error $e_m$ is that of an explicit width-$m$ network (a witness: the
-*best* width-$m$ error is at most $e_m$), non-increasing in $m$ by construction. Checked: (a)
-$e_m$ non-increasing; (b) $e_{16}$ at most a fixed fraction of $e_1$ and of
-$e_0 = \operatorname{std}(y)$, the exact best error of a constant (the fractions are measured
-constants with slack: no theorem gives them; printed below); (c) every linear classifier
-misclassifies at least $\frac12(2 - \pi/2)r^2$ of a $32\times32$ sample of the circle example
-(a proof from the Tukey depth of the centre, computed exactly by `min_halfplane_count`; the
-claim's docstring gives it). Below, one instance (`claim.generate`) with each admissible
-activation, logistic and tanh (`error_curves`, one compilation for both).
-""")
-
-code(r"""
+# %%
 from verify.claims.representation import RATIO_TO_CONSTANT, RATIO_TO_WIDTH_ONE, error_curves, network
 
 ua = get_claim("repr/universal-approximation")
@@ -834,23 +776,17 @@ ax2.set(xlabel="$x_1$", ylabel="$x_2$", aspect="equal", xlim=(0, 1), ylim=(0, 1)
 ax2.legend(fontsize=8, loc="lower right")
 plt.tight_layout()
 plt.show()
-""")
 
-code(r"""
+# %%
 show_sweep("repr/universal-approximation")
-""")
 
-# --------------------------------------------------------------------------- verdicts
-md(r"""
-## Verdicts
+# %% [markdown]
+# ## Verdicts
+#
+# Each claim over 16 random instances, `verify.sweep(claim, n=16, seed=0)` (the same as
+# `verify check <id> --n 16 --seed 0`). *Expected* is the toolkit's conclusion about the claim
+# as stated.
 
-Each claim over 16 random instances, `verify.sweep(claim, n=16, seed=0)` (the same as
-`verify check <id> --n 16 --seed 0`). *Expected* is the toolkit's conclusion about the claim
-as stated.
-""")
-
-IDS = ["auer/two-examples", "auer/exponential-minima", "auer/realizable-one-basin", "auer/relu-not-bounded",
-       "overparam/pt-not-p", "mf/deep-linear", "repr/universal-approximation"]
-code(f"ids = {IDS!r}\n" + VERDICT_TABLE)
-
-cells.write(pathlib.Path(__file__).with_name("landscape_representation.ipynb"))
+# %%
+ids = ['auer/two-examples', 'auer/exponential-minima', 'auer/realizable-one-basin', 'auer/relu-not-bounded', 'overparam/pt-not-p', 'mf/deep-linear', 'repr/universal-approximation']
+verdict_table(ids, swept, started=T0)   # fails the notebook if a verdict is not the expected one

@@ -1,46 +1,31 @@
-"""Build notebooks/lecture5_landscape.ipynb (run: python notebooks/_build_lecture5.py).
+# %% [markdown]
+# # Lecture 5.3, the landscape of neural nets: the proofs, step by step, in numbers
+#
+# This notebook follows section 5.3 of the lecture notes *ResNet Initialization and Landscape
+# Analysis* (seed `shared/seeds/000_45be778ffb0540d2.txt`, section 5.3 "Landscape of
+# Neural-Nets", Figs. 5.2-5.5) and the symmetry remark on matrix factorisation in section 6.3
+# of the next lecture (seed `shared/seeds/001_749c64abaf8f8510.txt`, "Over-Parameterized
+# Networks"). Each proof step is checked numerically with the toolkit's instruments, all in
+# float64:
+#
+# * `verify.landscape.hessian` (autodiff, symmetrised), `extreme_eigenvalues`;
+# * `find_critical_points`: Levenberg-Marquardt on $\nabla F = 0$, which lands on saddles as
+#   readily as on minima; `find_local_minimum`: saddle-free Newton, which lands on minima;
+# * `classify`: *not critical / local minimum / strict saddle / degenerate saddle /
+#   degenerate undecided / inconclusive*, with relative tolerances from
+#   `verify.tolerances.TOLERANCES`, and optionally modulo a continuous symmetry;
+# * the registered claims (`mf/scalar`, `mf/gd-avoids-saddle`, `mf/sosp-global`, `act/relu`,
+#   `act/square`, `act/sigmoid`, `act/sigmoid-approximate`, `mf/symmetry`), run with
+#   `verify.sweep(claim, n=16, seed=0)`, the same sweep as `verify check <id> --n 16`.
+#
+# Vocabulary of the lecture (footnotes 4 and 5 of seed 000): a *first-order stationary point*
+# (FOSP) has $\nabla F = 0$; a *second-order stationary point* (SOSP) has $\nabla F = 0$ and
+# $\nabla^2 F \succeq 0$. In floating point "$= 0$" and "$\succeq 0$" are read with the
+# tolerances: the classifier calls a point critical when
+# $\|\nabla F\| \le 10^{-8}\,\|H\|\max(\|x\|, 1)$ and treats eigenvalues within
+# $10^{-6}\|H\|$ of 0 as zero.
 
-Cells are collected and written by `_cells.Cells` (outputs are not stored).
-"""
-
-import pathlib
-
-from _cells import Cells, SWEPT, VERDICT_TABLE
-
-cells = Cells()
-md, code = cells.md, cells.code
-
-
-# --------------------------------------------------------------------------- intro
-md(r"""
-# Lecture 5.3, the landscape of neural nets: the proofs, step by step, in numbers
-
-This notebook follows section 5.3 of the lecture notes *ResNet Initialization and Landscape
-Analysis* (seed `shared/seeds/000_45be778ffb0540d2.txt`, section 5.3 "Landscape of
-Neural-Nets", Figs. 5.2-5.5) and the symmetry remark on matrix factorisation in section 6.3
-of the next lecture (seed `shared/seeds/001_749c64abaf8f8510.txt`, "Over-Parameterized
-Networks"). Each proof step is checked numerically with the toolkit's instruments, all in
-float64:
-
-* `verify.landscape.hessian` (autodiff, symmetrised), `extreme_eigenvalues`;
-* `find_critical_points`: Levenberg-Marquardt on $\nabla F = 0$, which lands on saddles as
-  readily as on minima; `find_local_minimum`: saddle-free Newton, which lands on minima;
-* `classify`: *not critical / local minimum / strict saddle / degenerate saddle /
-  degenerate undecided / inconclusive*, with relative tolerances from
-  `verify.tolerances.TOLERANCES`, and optionally modulo a continuous symmetry;
-* the registered claims (`mf/scalar`, `mf/gd-avoids-saddle`, `mf/sosp-global`, `act/relu`,
-  `act/square`, `act/sigmoid`, `act/sigmoid-approximate`, `mf/symmetry`), run with
-  `verify.sweep(claim, n=16, seed=0)`, the same sweep as `verify check <id> --n 16`.
-
-Vocabulary of the lecture (footnotes 4 and 5 of seed 000): a *first-order stationary point*
-(FOSP) has $\nabla F = 0$; a *second-order stationary point* (SOSP) has $\nabla F = 0$ and
-$\nabla^2 F \succeq 0$. In floating point "$= 0$" and "$\succeq 0$" are read with the
-tolerances: the classifier calls a point critical when
-$\|\nabla F\| \le 10^{-8}\,\|H\|\max(\|x\|, 1)$ and treats eigenvalues within
-$10^{-6}\|H\|$ of 0 as zero.
-""")
-
-code(r"""
+# %%
 import time
 
 import jax
@@ -48,10 +33,9 @@ import jax.numpy as jnp
 import matplotlib.pyplot as plt
 import numpy as np
 import optax
-from IPython.display import Markdown, display
 
 import verify
-from verify import get_claim, sweep
+from verify import get_claim
 from verify.claims.matrix_factorisation import (activation_loss, factorisation_loss, rank_one_gradient,
                                                 rank_one_hessian, rank_one_loss, scalar_loss)
 from verify.landscape import (PointType, classify, deduplicate, extreme_eigenvalues, find_critical_point,
@@ -59,14 +43,9 @@ from verify.landscape import (PointType, classify, deduplicate, extreme_eigenval
                               outer_product)
 from verify.tolerances import TOLERANCES
 
+from nbhelpers import TYPE_COLOURS, SweepCache, type_name, verdict_table
+
 T0 = time.perf_counter()
-COLOURS = {PointType.NOT_CRITICAL: "lightgray", PointType.LOCAL_MINIMUM: "tab:green",
-           PointType.STRICT_SADDLE: "tab:red", PointType.DEGENERATE_SADDLE: "tab:orange",
-           PointType.DEGENERATE_UNDECIDED: "tab:purple", PointType.INCONCLUSIVE: "black"}
-
-
-def type_name(t):
-    return PointType(int(t)).name
 
 
 def classify_all(loss, points, **kwargs):
@@ -83,7 +62,11 @@ def log_uniform_starts(key, k, n, low=1e-3, high=3.0):
 
 
 N_SWEEP, SWEEP_SEED = 16, 0
-""" + SWEPT + r"""
+# swept(claim_id): verify.sweep(claim, N_SWEEP, seed=SWEEP_SEED), run once per claim and reused by the
+# table at the end; show_sweep(claim_id, keys) prints its verdict, counts, smallest margin and measured numbers.
+swept = SweepCache(N_SWEEP, SWEEP_SEED)
+show_sweep = swept.show
+
 
 def runs(w, types):
     # Maximal runs of consecutive grid points (w sorted) with the same classification.
@@ -92,29 +75,27 @@ def runs(w, types):
 
 
 print("verify", verify.__version__, "| jax", jax.__version__, "| default float:", jnp.zeros(1).dtype)
-""")
 
-# --------------------------------------------------------------------------- 1. scalar
-md(r"""
-## 1. The scalar case $F(u, v) = (1 - uv)^2$ (seed 000, section 5.3.1, Fig. 5.2)
 
-The lecture reduces the 2-layer linear network to matrix factorisation and starts with the
-scalar case. Its claim: *every local minimum is global*. The proof has two steps.
+# %% [markdown]
+# ## 1. The scalar case $F(u, v) = (1 - uv)^2$ (seed 000, section 5.3.1, Fig. 5.2)
+#
+# The lecture reduces the 2-layer linear network to matrix factorisation and starts with the
+# scalar case. Its claim: *every local minimum is global*. The proof has two steps.
+#
+# **Step 1.** $\nabla F(u, v) = -2(1 - uv)\,(v, u)$, which vanishes iff $uv = 1$ or
+# $u = v = 0$. Instead of solving by hand, we run the toolkit's Levenberg-Marquardt finder
+# from 64 random starts (Gaussian directions, radii log-uniform in $[10^{-3}, 3]$) and classify
+# every end point. $F$ is invariant under $(u, v) \to (tu, v/t)$, so the minima form the
+# hyperbola $uv = 1$ and are not isolated; the classifier is given the tangent $(u, -v)$ of
+# that orbit (`gl_orbit_tangents(x, 1, 1, 1)`) and decides on the complement, so a point of
+# the hyperbola can be called a local minimum *modulo the symmetry*.
+#
+# The same 64 starts also go to the saddle-free Newton minimiser (`find_local_minimum`,
+# followed by a short Levenberg-Marquardt polish, as in the claims' search): the first finder
+# is attracted to saddles and minima alike, the second to minima.
 
-**Step 1.** $\nabla F(u, v) = -2(1 - uv)\,(v, u)$, which vanishes iff $uv = 1$ or
-$u = v = 0$. Instead of solving by hand, we run the toolkit's Levenberg-Marquardt finder
-from 64 random starts (Gaussian directions, radii log-uniform in $[10^{-3}, 3]$) and classify
-every end point. $F$ is invariant under $(u, v) \to (tu, v/t)$, so the minima form the
-hyperbola $uv = 1$ and are not isolated; the classifier is given the tangent $(u, -v)$ of
-that orbit (`gl_orbit_tangents(x, 1, 1, 1)`) and decides on the complement, so a point of
-the hyperbola can be called a local minimum *modulo the symmetry*.
-
-The same 64 starts also go to the saddle-free Newton minimiser (`find_local_minimum`,
-followed by a short Levenberg-Marquardt polish, as in the claims' search): the first finder
-is attracted to saddles and minima alike, the second to minima.
-""")
-
-code(r"""
+# %%
 def scalar_tangents(x):
     return gl_orbit_tangents(x, 1, 1, 1)
 
@@ -157,34 +138,32 @@ ax.plot(-h, -1 / h, "w--", lw=1)
 for (finder, (pts, types)), marker in zip(found_by.items(), ["o", "^"]):
     for t in sorted(set(types.tolist())):
         s = types == t
-        ax.scatter(pts[s, 0], pts[s, 1], s=50, c=COLOURS[PointType(t)], edgecolors="k", marker=marker,
+        ax.scatter(pts[s, 0], pts[s, 1], s=50, c=TYPE_COLOURS[PointType(t)], edgecolors="k", marker=marker,
                    label=f"{finder}: {type_name(t)} ({s.sum()})", zorder=3)
 ax.set(xlim=(-2.5, 2.5), ylim=(-2.5, 2.5), xlabel="u", ylabel="v", aspect="equal",
        title="Step 1: where the finders stopped, from 64 starts")
 ax.legend(loc="lower left", fontsize=8)
 plt.tight_layout()
 plt.show()
-""")
 
-md(r"""
-What the numbers show: every start ends at a critical point (no end point is *not
-critical*), and the critical points are exactly of the two kinds of Step 1: points with
-$uv = 1$ to rounding and $F = 0$, classified `LOCAL_MINIMUM` modulo the symmetry (the
-Hessian restricted to the normal of the hyperbola is positive definite), and the origin
-(exactly $(0, 0)$), classified `STRICT_SADDLE`. Levenberg-Marquardt solves $\nabla F = 0$
-and is attracted to the saddle from most starts (it minimises $\|\nabla F\|^2$, which is 0 at
-the saddle too); saddle-free Newton lands on the hyperbola from every start. No third kind
-of critical point shows up.
+# %% [markdown]
+# What the numbers show: every start ends at a critical point (no end point is *not
+# critical*), and the critical points are exactly of the two kinds of Step 1: points with
+# $uv = 1$ to rounding and $F = 0$, classified `LOCAL_MINIMUM` modulo the symmetry (the
+# Hessian restricted to the normal of the hyperbola is positive definite), and the origin
+# (exactly $(0, 0)$), classified `STRICT_SADDLE`. Levenberg-Marquardt solves $\nabla F = 0$
+# and is attracted to the saddle from most starts (it minimises $\|\nabla F\|^2$, which is 0 at
+# the saddle too); saddle-free Newton lands on the hyperbola from every start. No third kind
+# of critical point shows up.
+#
+# **Step 2.** It remains to show that $(0, 0)$ is not a local minimum. The lecture's argument:
+# $F(\epsilon_1, \epsilon_2) = (1 - \epsilon_1\epsilon_2)^2 < 1 = F(0, 0)$ for small
+# $\epsilon_1, \epsilon_2 > 0$. In second-order terms, the Hessian at the origin is
+# $\begin{pmatrix}0 & -2\\ -2 & 0\end{pmatrix}$ with eigenvalues $-2$ (eigenvector
+# $(1, 1)/\sqrt2$, the lecture's direction $\epsilon_1, \epsilon_2 > 0$) and $+2$ (eigenvector
+# $(1, -1)/\sqrt2$): a *strict* saddle, since $F(\epsilon_1,\epsilon_2) - 1 = -2\epsilon_1\epsilon_2 + O(\epsilon^4)$.
 
-**Step 2.** It remains to show that $(0, 0)$ is not a local minimum. The lecture's argument:
-$F(\epsilon_1, \epsilon_2) = (1 - \epsilon_1\epsilon_2)^2 < 1 = F(0, 0)$ for small
-$\epsilon_1, \epsilon_2 > 0$. In second-order terms, the Hessian at the origin is
-$\begin{pmatrix}0 & -2\\ -2 & 0\end{pmatrix}$ with eigenvalues $-2$ (eigenvector
-$(1, 1)/\sqrt2$, the lecture's direction $\epsilon_1, \epsilon_2 > 0$) and $+2$ (eigenvector
-$(1, -1)/\sqrt2$): a *strict* saddle, since $F(\epsilon_1,\epsilon_2) - 1 = -2\epsilon_1\epsilon_2 + O(\epsilon^4)$.
-""")
-
-code(r"""
+# %%
 origin = jnp.zeros(2)
 H0 = np.asarray(hessian(scalar_loss, origin))
 lo, hi = extreme_eigenvalues(scalar_loss, origin)
@@ -208,20 +187,19 @@ ax.axhline(1, color="gray", lw=0.7)
 ax.set(xlabel="t", ylabel="F", title="Step 2: F through the origin along the two eigenvectors")
 ax.legend()
 plt.show()
-""")
 
-md(r"""
-**Remark 5.1** (Lee et al., COLT 2016): gradient descent started *at* $(0, 0)$ is stuck,
-since $\nabla F(0, 0) = 0$ exactly; but from a random initialisation it converges to a
-minimiser almost surely. The exceptional starts are the *stable manifold* of the saddle, the
-line $u = -v$ (on it the gradient is parallel to the line, and the eigenvalue along it is
-$+2$): a set of measure zero. Below: `optax.sgd` with the step $\eta = 0.25/(1 + \|x_0\|^2)$
-used by the claim `mf/gd-avoids-saddle` (below $1/L$ on the sublevel set of $x_0$, since
-$\nabla F$ is not globally Lipschitz), 2000 steps, from $(0, 0)$, from 12 random starts,
-from a start *on* $u = -v$ and from one $10^{-6}$ off it.
-""")
 
-code(r"""
+# %% [markdown]
+# **Remark 5.1** (Lee et al., COLT 2016): gradient descent started *at* $(0, 0)$ is stuck,
+# since $\nabla F(0, 0) = 0$ exactly; but from a random initialisation it converges to a
+# minimiser almost surely. The exceptional starts are the *stable manifold* of the saddle, the
+# line $u = -v$ (on it the gradient is parallel to the line, and the eigenvalue along it is
+# $+2$): a set of measure zero. Below: `optax.sgd` with the step $\eta = 0.25/(1 + \|x_0\|^2)$
+# used by the claim `mf/gd-avoids-saddle` (below $1/L$ on the sublevel set of $x_0$, since
+# $\nabla F$ is not globally Lipschitz), 2000 steps, from $(0, 0)$, from 12 random starts,
+# from a start *on* $u = -v$ and from one $10^{-6}$ off it.
+
+# %%
 def gd_paths(x0s, steps=2000):
     # optax.sgd on F from every row of x0s; returns the whole path, shape (k, steps + 1, 2).
     def one(x0):
@@ -272,43 +250,38 @@ ax2.set(xlabel="step", ylabel="F (floored at 1e-32)", xlim=(0, 400),
         title="F along the paths (first 400 steps; black dashed: from (0,0))")
 plt.tight_layout()
 plt.show()
-""")
 
-md(r"""
-What the numbers show: from $(0, 0)$ the iterates are exactly $(0, 0)$ forever
-(`F = 1`, a strict saddle). A start exactly on $u = -v$ stays on that line (the update is
-symmetric in $u \leftrightarrow -v$, exactly so in floating point) and converges *to the
-saddle*: the exceptional set is real, it just has measure zero. A start $10^{-6}$ off the
-line first slides towards the saddle, lingers where $F \approx 1$ while the offset grows by
-a factor $1 + 2\eta$ per step, and then escapes to the hyperbola. Every random start
-converges to a point classified `LOCAL_MINIMUM` (modulo the symmetry) with $F \approx 0$.
-The two claims of this part, over 16 random instances each:
-""")
+# %% [markdown]
+# What the numbers show: from $(0, 0)$ the iterates are exactly $(0, 0)$ forever
+# (`F = 1`, a strict saddle). A start exactly on $u = -v$ stays on that line (the update is
+# symmetric in $u \leftrightarrow -v$, exactly so in floating point) and converges *to the
+# saddle*: the exceptional set is real, it just has measure zero. A start $10^{-6}$ off the
+# line first slides towards the saddle, lingers where $F \approx 1$ while the offset grows by
+# a factor $1 + 2\eta$ per step, and then escapes to the hyperbola. Every random start
+# converges to a point classified `LOCAL_MINIMUM` (modulo the symmetry) with $F \approx 0$.
+# The two claims of this part, over 16 random instances each:
 
-code(r"""
+# %%
 show_sweep("mf/scalar")
 show_sweep("mf/gd-avoids-saddle")
-""")
 
-# --------------------------------------------------------------------------- 2. Prop 5.1
-md(r"""
-## 2. Proposition 5.1: $F(u) = \|M - uu^\top\|_F^2$ with $M \succeq 0$ (seed 000, section 5.3.1)
+# %% [markdown]
+# ## 2. Proposition 5.1: $F(u) = \|M - uu^\top\|_F^2$ with $M \succeq 0$ (seed 000, section 5.3.1)
+#
+# *Any SOSP of $F$ is a global minimum, and $\|u\|^2 = \lambda_{\max}(M)$.*
+#
+# The seed prints (OCR-garbled)
+# $$\nabla_u F = 4(M - uu^\top)u, \qquad \nabla^2 F(u) = 4(u^\top + \|u\|^2 I - M).$$
+# Expanding $F(u) = \|M\|_F^2 - 2u^\top M u + \|u\|^4$ gives instead
+# $$\nabla F(u) = 4(\|u\|^2 u - Mu) = -4(M - uu^\top)u, \qquad
+# \nabla^2 F(u) = 4(\|u\|^2 I + 2uu^\top - M).$$
+# The printed gradient has the wrong sign (harmless for $\nabla F = 0$); the printed Hessian's
+# "$u^\top$" is not even a matrix, and its most charitable reading $4(uu^\top + \|u\|^2 I - M)$
+# misses a term $4uu^\top$, which matters for the second-order step. The toolkit encodes the
+# derived formulas (`rank_one_gradient`, `rank_one_hessian`); here they are compared with
+# autodiff (`verify.landscape.gradient`, `hessian`) at random points, next to the seed's.
 
-*Any SOSP of $F$ is a global minimum, and $\|u\|^2 = \lambda_{\max}(M)$.*
-
-The seed prints (OCR-garbled)
-$$\nabla_u F = 4(M - uu^\top)u, \qquad \nabla^2 F(u) = 4(u^\top + \|u\|^2 I - M).$$
-Expanding $F(u) = \|M\|_F^2 - 2u^\top M u + \|u\|^4$ gives instead
-$$\nabla F(u) = 4(\|u\|^2 u - Mu) = -4(M - uu^\top)u, \qquad
-\nabla^2 F(u) = 4(\|u\|^2 I + 2uu^\top - M).$$
-The printed gradient has the wrong sign (harmless for $\nabla F = 0$); the printed Hessian's
-"$u^\top$" is not even a matrix, and its most charitable reading $4(uu^\top + \|u\|^2 I - M)$
-misses a term $4uu^\top$, which matters for the second-order step. The toolkit encodes the
-derived formulas (`rank_one_gradient`, `rank_one_hessian`); here they are compared with
-autodiff (`verify.landscape.gradient`, `hessian`) at random points, next to the seed's.
-""")
-
-code(r"""
+# %%
 n = 4
 B = np.random.default_rng(0).normal(size=(n, n))
 M = jnp.asarray(B @ B.T / n)          # PSD with distinct eigenvalues
@@ -339,23 +312,21 @@ for i, u in enumerate(jax.random.normal(jax.random.PRNGKey(3), (4, n))):
     g, H = gradient(loss, u), hessian(loss, u)
     print(f"u_{i:<6d} {rel(rank_one_gradient(u, M), g):13.1e} {rel(seed_gradient(u), g):10.2f} "
           f"{rel(rank_one_hessian(u, M), H):13.1e} {rel(seed_hessian(u), H):10.2f}")
-""")
 
-md(r"""
-The derived formulas agree with autodiff to rounding ($10^{-16}$); the seed's gradient is
-exactly minus the true one (relative error 2), and the seed's Hessian is off by the missing
-$4uu^\top$ (relative error about 0.3).
+# %% [markdown]
+# The derived formulas agree with autodiff to rounding ($10^{-16}$); the seed's gradient is
+# exactly minus the true one (relative error 2), and the seed's Hessian is off by the missing
+# $4uu^\top$ (relative error about 0.3).
+#
+# **Step 1.** At a critical point $Mu = \|u\|^2 u$: either $u = 0$ or $(\|u\|^2, u)$ is an
+# eigenpair of $M$, so the critical points are $0$ and $\pm\sqrt{\lambda_i}\,q_i$ for the
+# eigenpairs $(\lambda_i, q_i)$. We let the Levenberg-Marquardt finder discover them from 48
+# random starts (radii log-uniform in $[10^{-3}, 3]\sqrt{\lambda_{\max}}$), classify each end
+# point with the problem's scales (curvature $\lambda_{\max}$, loss $\|M\|_F^2$, length
+# $\sqrt{\lambda_{\max}}$, as the claim `mf/sosp-global` does), and merge $u$ and $-u$ with
+# `deduplicate(..., invariant=outer_product)`.
 
-**Step 1.** At a critical point $Mu = \|u\|^2 u$: either $u = 0$ or $(\|u\|^2, u)$ is an
-eigenpair of $M$, so the critical points are $0$ and $\pm\sqrt{\lambda_i}\,q_i$ for the
-eigenpairs $(\lambda_i, q_i)$. We let the Levenberg-Marquardt finder discover them from 48
-random starts (radii log-uniform in $[10^{-3}, 3]\sqrt{\lambda_{\max}}$), classify each end
-point with the problem's scales (curvature $\lambda_{\max}$, loss $\|M\|_F^2$, length
-$\sqrt{\lambda_{\max}}$, as the claim `mf/sosp-global` does), and merge $u$ and $-u$ with
-`deduplicate(..., invariant=outer_product)`.
-""")
-
-code(r"""
+# %%
 scales = dict(curvature_floor=lam_max, loss_floor=float(jnp.sum(M ** 2)), length_scale=np.sqrt(lam_max))
 starts = log_uniform_starts(jax.random.PRNGKey(1), 48, n) * np.sqrt(lam_max)
 found = find_critical_points(loss, starts, 200)
@@ -381,25 +352,23 @@ for k in order:
     print(f"{nu2:10.6f} {i if nu2 > 1e-300 else '(u = 0)':>12} {lam[i] if nu2 > 1e-300 else 0.0:10.6f} {cos:>14s} "
           f"{int(np.sum(labels == k)):6d} {type_name(rep_cls.point_type[k]):>15s} "
           f"{float(rep_cls.lambda_min[k]):14.6f} {n_neg:8d} {predicted:18d}")
-""")
 
-md(r"""
-What the numbers show: the finder lands on all $n + 1$ critical points up to sign: $u = 0$
-and one point per eigenvalue, each with $\|u\|^2 = \lambda_i$ to rounding and $u$ aligned
-with the eigenvector $q_i$ ($|\cos| = 1$). This is Step 1.
+# %% [markdown]
+# What the numbers show: the finder lands on all $n + 1$ critical points up to sign: $u = 0$
+# and one point per eigenvalue, each with $\|u\|^2 = \lambda_i$ to rounding and $u$ aligned
+# with the eigenvector $q_i$ ($|\cos| = 1$). This is Step 1.
+#
+# **Step 2.** At a SOSP the Hessian $4(\|u\|^2 I + 2uu^\top - M)$ is PSD. At
+# $u = \pm\sqrt{\lambda_i}\,q_i$ its eigenvectors are the $q_j$: eigenvalue
+# $4(\lambda_i - \lambda_j)$ for $j \ne i$ and $8\lambda_i$ for $j = i$; at $u = 0$ they are
+# $-4\lambda_j$. So a critical point has exactly as many negative eigenvalues as there are
+# eigenvalues of $M$ above $\|u\|^2$ (last two columns of the table, which agree), and it is a
+# SOSP only when $\|u\|^2 = \lambda_{\max}$, where $F = \|M\|_F^2 - \lambda_{\max}^2$, the
+# global minimum. (The proof never uses that $M$ is PSD, only symmetric; with
+# $\lambda_{\max} \le 0$ the SOSP is $u = 0$.) The spectra, one strip per critical point,
+# with the predicted eigenvalues as open circles:
 
-**Step 2.** At a SOSP the Hessian $4(\|u\|^2 I + 2uu^\top - M)$ is PSD. At
-$u = \pm\sqrt{\lambda_i}\,q_i$ its eigenvectors are the $q_j$: eigenvalue
-$4(\lambda_i - \lambda_j)$ for $j \ne i$ and $8\lambda_i$ for $j = i$; at $u = 0$ they are
-$-4\lambda_j$. So a critical point has exactly as many negative eigenvalues as there are
-eigenvalues of $M$ above $\|u\|^2$ (last two columns of the table, which agree), and it is a
-SOSP only when $\|u\|^2 = \lambda_{\max}$, where $F = \|M\|_F^2 - \lambda_{\max}^2$, the
-global minimum. (The proof never uses that $M$ is PSD, only symmetric; with
-$\lambda_{\max} \le 0$ the SOSP is $u = 0$.) The spectra, one strip per critical point,
-with the predicted eigenvalues as open circles:
-""")
-
-code(r"""
+# %%
 fig, ax = plt.subplots(figsize=(9, 0.8 + 0.7 * len(reps)))
 for row, k in enumerate(order):
     u = reps[k]
@@ -424,35 +393,31 @@ print(f"SOSP found: ||u||^2 = {float(top @ top):.15f}, lambda_max(M) = {lam_max:
 print(f"F(u) = {float(loss(jnp.asarray(top))):.15f}, ||M||_F^2 - lambda_max^2 = {float(jnp.sum(M**2)) - lam_max**2:.15f}")
 show_sweep("mf/sosp-global", keys=["max_gap_at_sosp", "max_norm_error_at_sosp", "gradient_formula_error",
                                     "hessian_formula_error", "n_strict_saddle", "n_local_minimum"])
-""")
 
-md(r"""
-Only the top strip is free of red points: the one SOSP (up to sign) has
-$\|u\|^2 = \lambda_{\max}(M)$ and the global value, as Proposition 5.1 says. The sweep of
-`mf/sosp-global` draws $M$ at scales $10^{-3}$ to $10^3$, full rank and singular, and checks
-the formulas against autodiff and every SOSP found; the measured numbers are those of the
-instance with the smallest margin.
-""")
+# %% [markdown]
+# Only the top strip is free of red points: the one SOSP (up to sign) has
+# $\|u\|^2 = \lambda_{\max}(M)$ and the global value, as Proposition 5.1 says. The sweep of
+# `mf/sosp-global` draws $M$ at scales $10^{-3}$ to $10^3$, full rank and singular, and checks
+# the formulas against autodiff and every SOSP found; the measured numbers are those of the
+# instance with the smallest margin.
 
-# --------------------------------------------------------------------------- 3. activations
-md(r"""
-## 3. Non-linear 1-D losses $F(w) = (1 - \phi(w))^2$ (seed 000, section 5.3.2, Figs. 5.3-5.5)
+# %% [markdown]
+# ## 3. Non-linear 1-D losses $F(w) = (1 - \phi(w))^2$ (seed 000, section 5.3.2, Figs. 5.3-5.5)
+#
+# With one weight and one example ($x = y = 1$), the lecture asks whether every SOSP is a
+# global minimum for three activations. For each we classify a grid of points (small dots;
+# $[-3, 3]$ for ReLU and square, $[-40, 20]$ for the sigmoid, whose interesting part is in the
+# tails) and the end points of the Levenberg-Marquardt finder from 16 starts
+# $w_0 \sim N(0, 2^2)$ (large markers), all with the default scales (curvature, loss and
+# length 1: $F \le 1$ and $w$ is of order 1).
+#
+# * **ReLU** (Fig. 5.3): for $w < 0$, $F = 1$ and $F' = F'' = 0$: every such $w$ is a SOSP with
+#   $F = 1 > 0 = \min F$. Not global.
+# * **Square** (Fig. 5.4): $F'(w) = -4w(1 - w^2)$: critical points $0$ (with $F''(0) = -4$, a
+#   strict saddle, in fact a local maximum) and $\pm1$ (global minima). Every SOSP is global.
+# * **Sigmoid** (Fig. 5.5): the lecture says "SOSP is still the global minima"; see below.
 
-With one weight and one example ($x = y = 1$), the lecture asks whether every SOSP is a
-global minimum for three activations. For each we classify a grid of points (small dots;
-$[-3, 3]$ for ReLU and square, $[-40, 20]$ for the sigmoid, whose interesting part is in the
-tails) and the end points of the Levenberg-Marquardt finder from 16 starts
-$w_0 \sim N(0, 2^2)$ (large markers), all with the default scales (curvature, loss and
-length 1: $F \le 1$ and $w$ is of order 1).
-
-* **ReLU** (Fig. 5.3): for $w < 0$, $F = 1$ and $F' = F'' = 0$: every such $w$ is a SOSP with
-  $F = 1 > 0 = \min F$. Not global.
-* **Square** (Fig. 5.4): $F'(w) = -4w(1 - w^2)$: critical points $0$ (with $F''(0) = -4$, a
-  strict saddle, in fact a local maximum) and $\pm1$ (global minima). Every SOSP is global.
-* **Sigmoid** (Fig. 5.5): the lecture says "SOSP is still the global minima"; see below.
-""")
-
-code(r"""
+# %%
 acts = {"ReLU": jax.nn.relu, "square": lambda w: w ** 2, "sigmoid": jax.nn.sigmoid}
 act_losses = {name: activation_loss(phi) for name, phi in acts.items()}
 grids = {"ReLU": np.sort(np.r_[np.linspace(-3, 3, 61), -0.05, -0.01]), "square": np.linspace(-3, 3, 61),
@@ -469,7 +434,7 @@ for ax, (name, f) in zip(axes, act_losses.items()):
     for pts_, c, size in [(w_grid, on_grid, 18), (np.asarray(ends), at_ends, 110)]:
         for t in sorted(set(np.asarray(c.point_type).tolist())):
             s = np.asarray(c.point_type) == t
-            ax.scatter(pts_[s, 0], np.asarray(c.loss)[s], s=size, c=COLOURS[PointType(t)], zorder=3,
+            ax.scatter(pts_[s, 0], np.asarray(c.loss)[s], s=size, c=TYPE_COLOURS[PointType(t)], zorder=3,
                        edgecolors="k" if size > 20 else "none", label=type_name(t) if size > 20 else None)
     ax.set(title=f"F(w) = (1 - {name}(w))^2", xlabel="w")
     print(f"{name}:")
@@ -480,60 +445,57 @@ for ax, (name, f) in zip(axes, act_losses.items()):
         e = np.asarray(ends)[s, 0]
         print(f"   finder {type_name(t):21s} {s.sum():2d} end points, w in [{e.min():+.4f}, {e.max():+.4f}], "
               f"F in [{np.asarray(at_ends.loss)[s].min():.3g}, {np.asarray(at_ends.loss)[s].max():.3g}]")
-fig.legend(handles=[plt.Line2D([], [], ls="", marker="o", color=col, label=t.name) for t, col in COLOURS.items()],
+fig.legend(handles=[plt.Line2D([], [], ls="", marker="o", color=col, label=t.name) for t, col in TYPE_COLOURS.items()],
            loc="lower center", ncol=6, fontsize=9, title="small dots: grid points; large markers: finder end points")
 plt.tight_layout(rect=(0, 0.12, 1, 1))
 plt.show()
 show_sweep("act/relu")
 show_sweep("act/square")
-""")
 
-md(r"""
-What the toolkit finds:
+# %% [markdown]
+# What the toolkit finds:
+#
+# * **ReLU.** The plateau $w < 0$ is classified `DEGENERATE_UNDECIDED`: critical, Hessian
+#   zero, and the higher-order test (sampling $F$ on small spheres) sees no descent, which is
+#   right, $F$ is locally constant there: a non-strict local minimum, which no finite sample
+#   can certify, so the classifier never calls it `LOCAL_MINIMUM`. These are SOSPs with
+#   $F = 1$: not global, as the lecture says. $w = 0$ is `DEGENERATE_SADDLE` (zero gradient,
+#   since `jax.nn.relu` has derivative 0 at 0, zero Hessian, and $F$ drops to the right).
+#   The grid points $-0.05$ and $-0.01$, close to the kink, are `DEGENERATE_UNDECIDED` as
+#   well: the largest sphere of the higher-order test (radii $0.1, 0.03, 0.01, 0.003$ times
+#   $\max(|w|, 1)$) reaches across the kink to $w > 0$, where $F < 1$, but the smaller ones
+#   see no descent, and the test calls a point a degenerate saddle only when *every* sphere
+#   shows descent. A plateau point closer to the kink than the smallest radius would still
+#   be called `DEGENERATE_SADDLE` (the `n_degenerate_saddle` count in the `act/relu` sweep's
+#   measured numbers comes from such points: its plateau points are drawn at magnitudes down
+#   to $10^{-3}$): the test sees descent down to that radius, not arbitrarily close. It does not change the claim's verdict,
+#   which needs "SOSP" (critical and no negative curvature), not "minimum". The finder's end
+#   points are either $w = 1$ (`LOCAL_MINIMUM`, $F = 0$) or on the plateau, where it cannot
+#   move (gradient exactly 0).
+# * **Square.** $w = 0$ is `STRICT_SADDLE` ($\lambda_{\min} = -4$), $\pm 1$ are
+#   `LOCAL_MINIMUM` with $F = 0$; the finder reaches all three. Every SOSP is global.
+# * **Sigmoid.** No grid point of $[-3, 3]$ is critical. Yet the finder does *not* come back
+#   empty-handed: from every start it runs off along the curve and stalls far out, at
+#   $w \approx -33.45$ with $F = 1$ (from the negative starts, except those close to 0) or at $w \approx 17.42$ with
+#   $F \approx 7\cdot10^{-16}$, and the classifier accepts those points as critical. Why:
 
-* **ReLU.** The plateau $w < 0$ is classified `DEGENERATE_UNDECIDED`: critical, Hessian
-  zero, and the higher-order test (sampling $F$ on small spheres) sees no descent, which is
-  right, $F$ is locally constant there: a non-strict local minimum, which no finite sample
-  can certify, so the classifier never calls it `LOCAL_MINIMUM`. These are SOSPs with
-  $F = 1$: not global, as the lecture says. $w = 0$ is `DEGENERATE_SADDLE` (zero gradient,
-  since `jax.nn.relu` has derivative 0 at 0, zero Hessian, and $F$ drops to the right).
-  The grid points $-0.05$ and $-0.01$, close to the kink, are `DEGENERATE_UNDECIDED` as
-  well: the largest sphere of the higher-order test (radii $0.1, 0.03, 0.01, 0.003$ times
-  $\max(|w|, 1)$) reaches across the kink to $w > 0$, where $F < 1$, but the smaller ones
-  see no descent, and the test calls a point a degenerate saddle only when *every* sphere
-  shows descent. A plateau point closer to the kink than the smallest radius would still
-  be called `DEGENERATE_SADDLE` (the `n_degenerate_saddle` count in the `act/relu` sweep's
-  measured numbers comes from such points: its plateau points are drawn at magnitudes down
-  to $10^{-3}$): the test sees descent down to that radius, not arbitrarily close. It does not change the claim's verdict,
-  which needs "SOSP" (critical and no negative curvature), not "minimum". The finder's end
-  points are either $w = 1$ (`LOCAL_MINIMUM`, $F = 0$) or on the plateau, where it cannot
-  move (gradient exactly 0).
-* **Square.** $w = 0$ is `STRICT_SADDLE` ($\lambda_{\min} = -4$), $\pm 1$ are
-  `LOCAL_MINIMUM` with $F = 0$; the finder reaches all three. Every SOSP is global.
-* **Sigmoid.** No grid point of $[-3, 3]$ is critical. Yet the finder does *not* come back
-  empty-handed: from every start it runs off along the curve and stalls far out, at
-  $w \approx -33.45$ with $F = 1$ (from the negative starts, except those close to 0) or at $w \approx 17.42$ with
-  $F \approx 7\cdot10^{-16}$, and the classifier accepts those points as critical. Why:
-""")
+# %% [markdown]
+# ### The sigmoid: true vacuously, false with tolerances
+#
+# $F'(w) = -2\sigma(w)(1 - \sigma(w))^2 < 0$ for every real $w$: $F$ is strictly decreasing,
+# **it has no critical point at all**, and its infimum 0 (as $w \to +\infty$) is not attained.
+# So "every SOSP is global" is true only vacuously. That is the claim `act/sigmoid`: it checks
+# the closed form of $F'$ against autodiff and that $F' < 0$ in float64.
+#
+# Numerically the picture differs. As $w \to -\infty$, $F' \approx -2e^{w} \to 0$ and
+# $F'' \to 0$ while $F \to 1$; as $w \to +\infty$, $F' \approx -2e^{-2w}$ and $F \approx e^{-2w}$.
+# Once the relative gradient $|F'|/\max(|w|, 1)$ (here $\|H\| < 1$, so the curvature scale is
+# the floor 1) drops below the critical tolerance $10^{-8}$, the classifier calls the point
+# critical, and with $|F''|$ below $10^{-6}$ an *approximate SOSP*. On the left these have
+# $F \approx 1$. The claim `act/sigmoid-approximate` ("every approximate SOSP has
+# $F \le$ `loss_equal` $= 10^{-9}$") is therefore refuted, and the toolkit expects it to be.
 
-md(r"""
-### The sigmoid: true vacuously, false with tolerances
-
-$F'(w) = -2\sigma(w)(1 - \sigma(w))^2 < 0$ for every real $w$: $F$ is strictly decreasing,
-**it has no critical point at all**, and its infimum 0 (as $w \to +\infty$) is not attained.
-So "every SOSP is global" is true only vacuously. That is the claim `act/sigmoid`: it checks
-the closed form of $F'$ against autodiff and that $F' < 0$ in float64.
-
-Numerically the picture differs. As $w \to -\infty$, $F' \approx -2e^{w} \to 0$ and
-$F'' \to 0$ while $F \to 1$; as $w \to +\infty$, $F' \approx -2e^{-2w}$ and $F \approx e^{-2w}$.
-Once the relative gradient $|F'|/\max(|w|, 1)$ (here $\|H\| < 1$, so the curvature scale is
-the floor 1) drops below the critical tolerance $10^{-8}$, the classifier calls the point
-critical, and with $|F''|$ below $10^{-6}$ an *approximate SOSP*. On the left these have
-$F \approx 1$. The claim `act/sigmoid-approximate` ("every approximate SOSP has
-$F \le$ `loss_equal` $= 10^{-9}$") is therefore refuted, and the toolkit expects it to be.
-""")
-
-code(r"""
+# %%
 sig = act_losses["sigmoid"]
 w = np.linspace(-45, 15, 1201)
 c = classify_all(sig, w[:, None])
@@ -557,7 +519,7 @@ ax.axhline(TOLERANCES["grad_critical"], color="r", lw=1, label="grad_critical = 
 ax.axhline(TOLERANCES["grad_not_critical"], color="r", lw=1, ls="--", label="grad_not_critical = 1e-5")
 for t in sorted(set(ctype.tolist())):
     s = ctype == t
-    ax.scatter(w[s], np.maximum(g_rel[s], 1e-300), s=6, c=COLOURS[PointType(t)], label=type_name(t), zorder=3)
+    ax.scatter(w[s], np.maximum(g_rel[s], 1e-300), s=6, c=TYPE_COLOURS[PointType(t)], label=type_name(t), zorder=3)
 for x in (w_left, w_right):
     ax.axvline(x, color="gray", lw=0.8)
 ax.set(xlabel="w", ylim=(1e-22, 1), title="F(w) = (1 - sigmoid(w))^2: where the classifier calls points critical")
@@ -569,31 +531,29 @@ plt.tight_layout()
 plt.show()
 show_sweep("act/sigmoid")
 show_sweep("act/sigmoid-approximate")
-""")
 
-md(r"""
-What the numbers show: from $w \approx -16.4$ leftwards (the "$w \approx -17$" of the claim's
-docstring, where $2e^{w}/|w| = 10^{-8}$) the relative gradient is below $10^{-8}$ and the
-classifier calls the point critical with zero curvature: an approximate SOSP with
-$F \approx 1$. Down to about $w = -26$ it is a `DEGENERATE_SADDLE` (every sampling sphere,
-the smallest of radius $0.003|w|$ included, still sees $F$ decrease to the right); further
-left the drop on the smallest sphere, about $2e^{w} \cdot 0.003|w|$, is below the test's
-threshold $10^{-12}$ and it is `DEGENERATE_UNDECIDED`. The same on the right tail, from
-$w \approx 12.5$ on. Between the critical and the not-critical
-thresholds points are `INCONCLUSIVE`, never counted. On the right the same happens from
-$w \approx 8.5$ on, where $F \approx 4\cdot10^{-8}$: up to $w \approx 10.4$ these approximate
-SOSPs have $F$ above `loss_equal` $= 10^{-9}$ too, so the critical-point and loss tolerances
-do not match on that tail either (the claim's finder stalls at $w \approx 17.4$, far beyond,
-so it never meets those points).
+# %% [markdown]
+# What the numbers show: from $w \approx -16.4$ leftwards (the "$w \approx -17$" of the claim's
+# docstring, where $2e^{w}/|w| = 10^{-8}$) the relative gradient is below $10^{-8}$ and the
+# classifier calls the point critical with zero curvature: an approximate SOSP with
+# $F \approx 1$. Down to about $w = -26$ it is a `DEGENERATE_SADDLE` (every sampling sphere,
+# the smallest of radius $0.003|w|$ included, still sees $F$ decrease to the right); further
+# left the drop on the smallest sphere, about $2e^{w} \cdot 0.003|w|$, is below the test's
+# threshold $10^{-12}$ and it is `DEGENERATE_UNDECIDED`. The same on the right tail, from
+# $w \approx 12.5$ on. Between the critical and the not-critical
+# thresholds points are `INCONCLUSIVE`, never counted. On the right the same happens from
+# $w \approx 8.5$ on, where $F \approx 4\cdot10^{-8}$: up to $w \approx 10.4$ these approximate
+# SOSPs have $F$ above `loss_equal` $= 10^{-9}$ too, so the critical-point and loss tolerances
+# do not match on that tail either (the claim's finder stalls at $w \approx 17.4$, far beyond,
+# so it never meets those points).
+#
+# The sweep of `act/sigmoid-approximate` runs the claim's search (half the starts
+# Levenberg-Marquardt, half saddle-free Newton) from four starts $w_0 \sim N(0, 5^2)$ per
+# instance. Saddle-free Newton only descends, so it always goes right; an instance is refuted
+# when a Levenberg-Marquardt start lies on the left and stalls on the plateau. Two instances
+# rebuilt with `verify.make_instance` and re-checked with `claim.check_instance`:
 
-The sweep of `act/sigmoid-approximate` runs the claim's search (half the starts
-Levenberg-Marquardt, half saddle-free Newton) from four starts $w_0 \sim N(0, 5^2)$ per
-instance. Saddle-free Newton only descends, so it always goes right; an instance is refuted
-when a Levenberg-Marquardt start lies on the left and stalls on the plateau. Two instances
-rebuilt with `verify.make_instance` and re-checked with `claim.check_instance`:
-""")
-
-code(r"""
+# %%
 claim = get_claim("act/sigmoid-approximate")
 res = swept("act/sigmoid-approximate")
 holding = [i for i, v in enumerate(res.verdicts) if v == verify.HOLDS]
@@ -604,33 +564,29 @@ for i in [res.worst_index] + holding[:1]:
           f"margin {float(ev.margin):.3g}, worst SOSP at w = {float(ev.measured['w_at_worst_sosp']):.4f} "
           f"with F = {float(ev.measured['max_loss_at_sosp']):.3g}")
 print("instance verdicts of the sweep:", "".join(v[0].upper() for v in res.verdicts), "(H holds, R refuted)")
-""")
 
-md(r"""
-In the refuted instance a Levenberg-Marquardt start (even positions) is negative and stalls
-on the left plateau with $F = 1$; in the holding one both Levenberg-Marquardt starts are
-positive (its negative start, at an odd position, goes to saddle-free Newton, which
-descends to the right), and every point found has $F \approx 7\cdot10^{-16}$.
+# %% [markdown]
+# In the refuted instance a Levenberg-Marquardt start (even positions) is negative and stalls
+# on the left plateau with $F = 1$; in the holding one both Levenberg-Marquardt starts are
+# positive (its negative start, at an odd position, goes to saddle-free Newton, which
+# descends to the right), and every point found has $F \approx 7\cdot10^{-16}$.
+#
+# So `act/sigmoid` **holds** (vacuously: there are no critical points) and
+# `act/sigmoid-approximate` is **refuted**. The lesson: when the infimum is not attained,
+# "every SOSP is global" can be true and still say nothing about what a numerical method
+# finds, which can stall on a plateau that is flat to every tolerance.
 
-So `act/sigmoid` **holds** (vacuously: there are no critical points) and
-`act/sigmoid-approximate` is **refuted**. The lesson: when the infimum is not attained,
-"every SOSP is global" can be true and still say nothing about what a numerical method
-finds, which can stall on a plateau that is flat to every tolerance.
-""")
+# %% [markdown]
+# ## 4. The symmetry of matrix factorisation (seed 001, section 6.3)
+#
+# $$f(X, Y) = \|A - XY\|_F^2, \qquad A \in \mathbb{R}^{m\times n},\ X \in \mathbb{R}^{m\times r},\ Y \in \mathbb{R}^{r\times n}.$$
+# The lecture: "the solution pair $(XT, T^{-1}Y)$ admits the same objective value for any
+# orthogonal matrix $T$", and uses it to argue that strict local minima (bad basins) are rare
+# in networks with symmetry. In fact $XT\,T^{-1}Y = XY$ for **every invertible** $T$, so the
+# orbit is the $r^2$-dimensional group $GL(r)$, not the $r(r-1)/2$-dimensional $O(r)$.
+# First the invariance, with $m, r, n = 4, 2, 3$ (one of the claim's parameter sets):
 
-# --------------------------------------------------------------------------- 4. symmetry
-md(r"""
-## 4. The symmetry of matrix factorisation (seed 001, section 6.3)
-
-$$f(X, Y) = \|A - XY\|_F^2, \qquad A \in \mathbb{R}^{m\times n},\ X \in \mathbb{R}^{m\times r},\ Y \in \mathbb{R}^{r\times n}.$$
-The lecture: "the solution pair $(XT, T^{-1}Y)$ admits the same objective value for any
-orthogonal matrix $T$", and uses it to argue that strict local minima (bad basins) are rare
-in networks with symmetry. In fact $XT\,T^{-1}Y = XY$ for **every invertible** $T$, so the
-orbit is the $r^2$-dimensional group $GL(r)$, not the $r(r-1)/2$-dimensional $O(r)$.
-First the invariance, with $m, r, n = 4, 2, 3$ (one of the claim's parameter sets):
-""")
-
-code(r"""
+# %%
 m, r, n_ = 4, 2, 3
 ka, kx, kt, kd = jax.random.split(jax.random.PRNGKey(2), 4)
 A = jax.random.normal(ka, (m, n_))
@@ -670,21 +626,19 @@ ax.plot(ts, off_orbit, label="x + t d (random direction)")
 ax.set(xlabel="t", ylabel="f", title="f is constant on the GL(r) orbit")
 ax.legend()
 plt.show()
-""")
 
-md(r"""
-The invariance holds to rounding for orthogonal and for non-orthogonal $T$ alike.
+# %% [markdown]
+# The invariance holds to rounding for orthogonal and for non-orthogonal $T$ alike.
+#
+# **Consequence: minima are not strict.** Differentiating $f(X e^{t\xi}, e^{-t\xi} Y) = f(X, Y)$
+# twice at a critical point shows that the Hessian vanishes on the orbit's tangents
+# $(X\xi, -\xi Y)$, $\xi \in \mathbb{R}^{r\times r}$. At a minimum with $X, Y$ of rank $r$
+# (and $A$ with distinct singular values, rank $\ge r$) the Hessian has exactly $r^2$ zero
+# eigenvalues. We find a minimum with the toolkit (saddle-free Newton, then a short
+# Levenberg-Marquardt polish, as the claims' search does), compare its value with the
+# Eckart-Young optimum $\sum_{i > r}\sigma_i(A)^2$, and look at its spectrum.
 
-**Consequence: minima are not strict.** Differentiating $f(X e^{t\xi}, e^{-t\xi} Y) = f(X, Y)$
-twice at a critical point shows that the Hessian vanishes on the orbit's tangents
-$(X\xi, -\xi Y)$, $\xi \in \mathbb{R}^{r\times r}$. At a minimum with $X, Y$ of rank $r$
-(and $A$ with distinct singular values, rank $\ge r$) the Hessian has exactly $r^2$ zero
-eigenvalues. We find a minimum with the toolkit (saddle-free Newton, then a short
-Levenberg-Marquardt polish, as the claims' search does), compare its value with the
-Eckart-Young optimum $\sum_{i > r}\sigma_i(A)^2$, and look at its spectrum.
-""")
-
-code(r"""
+# %%
 x_min = find_local_minimum(f, x0, 200).x
 x_min = find_critical_point(f, x_min, 50).x
 sv = np.linalg.svd(np.asarray(A), compute_uv=False)
@@ -724,39 +678,35 @@ plt.tight_layout()
 plt.show()
 show_sweep("mf/symmetry", keys=["loss_after_symmetry", "null_dimension_at_minima", "orbit_dimension",
                                  "max_symmetry_residual", "n_local_minimum", "n_strict_saddle"])
-""")
 
-md(r"""
-What the numbers show: the point found attains the Eckart-Young optimum, so it is a global
-minimum; its Hessian has exactly $r^2 = 4$ eigenvalues in the zero band, all at the level of
-rounding (about $10^{-14}$, i.e. $10^{-16}\|H\|$), and $H$ annihilates the orbit tangents to
-rounding.
-Without the symmetry, second-order information cannot decide: the Hessian is PSD and
-singular, and the higher-order test sees no descent, so the classifier says
-`DEGENERATE_UNDECIDED` ("possibly a minimum", never `LOCAL_MINIMUM`). With the $r^2$ tangents
-removed, the Hessian on the complement is positive definite and the point is a
-`LOCAL_MINIMUM` *modulo the symmetry*: exactly the sense in which the lecture says there is
-no strict minimum, only a strict valley.
-""")
+# %% [markdown]
+# What the numbers show: the point found attains the Eckart-Young optimum, so it is a global
+# minimum; its Hessian has exactly $r^2 = 4$ eigenvalues in the zero band, all at the level of
+# rounding (about $10^{-14}$, i.e. $10^{-16}\|H\|$), and $H$ annihilates the orbit tangents to
+# rounding.
+# Without the symmetry, second-order information cannot decide: the Hessian is PSD and
+# singular, and the higher-order test sees no descent, so the classifier says
+# `DEGENERATE_UNDECIDED` ("possibly a minimum", never `LOCAL_MINIMUM`). With the $r^2$ tangents
+# removed, the Hessian on the complement is positive definite and the point is a
+# `LOCAL_MINIMUM` *modulo the symmetry*: exactly the sense in which the lecture says there is
+# no strict minimum, only a strict valley.
 
-# --------------------------------------------------------------------------- 5. table
-md(r"""
-## 5. Verdicts of all the claims of this section
+# %% [markdown]
+# ## 5. Verdicts of all the claims of this section
+#
+# Every claim over 16 random instances, `verify.sweep(claim, n=16, seed=0)` (the same as
+# `verify check <id> --n 16 --seed 0`). *Expected* is the toolkit's conclusion about the
+# claim as stated (`act/sigmoid-approximate` is a false statement, encoded to be refuted).
 
-Every claim over 16 random instances, `verify.sweep(claim, n=16, seed=0)` (the same as
-`verify check <id> --n 16 --seed 0`). *Expected* is the toolkit's conclusion about the
-claim as stated (`act/sigmoid-approximate` is a false statement, encoded to be refuted).
-""")
+# %%
+ids = ["mf/scalar", "mf/gd-avoids-saddle", "mf/sosp-global", "act/relu", "act/square",
+       "act/sigmoid", "act/sigmoid-approximate", "mf/symmetry"]
+verdict_table(ids, swept, started=T0)   # fails the notebook if a verdict is not the expected one
 
-code('ids = ["mf/scalar", "mf/gd-avoids-saddle", "mf/sosp-global", "act/relu", "act/square",\n       "act/sigmoid", "act/sigmoid-approximate", "mf/symmetry"]\n' + VERDICT_TABLE)
-
-md(r"""
-Summary, in the lecture's terms: the linear (factorisation) landscapes are benign: the only
-non-global critical points are strict saddles, which gradient descent avoids from random
-starts, and the minima of $\|A - XY\|^2$ are strict only modulo the $GL(r)$ symmetry.
-ReLU creates a plateau of non-global SOSPs; the square activation does not; the sigmoid has
-no critical point at all, so "SOSP is global" is vacuous there, and its tolerance reading is
-false.
-""")
-
-cells.write(pathlib.Path(__file__).with_name("lecture5_landscape.ipynb"))
+# %% [markdown]
+# Summary, in the lecture's terms: the linear (factorisation) landscapes are benign: the only
+# non-global critical points are strict saddles, which gradient descent avoids from random
+# starts, and the minima of $\|A - XY\|^2$ are strict only modulo the $GL(r)$ symmetry.
+# ReLU creates a plateau of non-global SOSPs; the square activation does not; the sigmoid has
+# no critical point at all, so "SOSP is global" is vacuous there, and its tolerance reading is
+# false.

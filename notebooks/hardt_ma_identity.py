@@ -1,70 +1,50 @@
-"""Build notebooks/hardt_ma_identity.ipynb (run: python notebooks/_build_hardt_ma.py).
+# %% [markdown]
+# # Hardt & Ma, *Identity Matters in Deep Learning*: the proofs, step by step, in numbers
+#
+# This notebook follows the review of Hardt & Ma (ICLR 2017, arXiv:1611.04231v3) in seed
+# `shared/seeds/002_56c6572621e81ca1.txt` (G. Li, ELE538B, 2018) and checks each statement
+# numerically with the toolkit, in float64. The setting of section 2 of the seed: data
+# $y = Rx + \zeta$ with $\Sigma = \mathbb{E}[xx^\top] \succ 0$ and noise
+# $\mathbb{E}[\zeta\zeta^\top] = I$ (noise level 1); the deep *linear residual network*
+# predicts $(I + A_l)\cdots(I + A_1)x$ and its population risk is (eq. (4))
+# $$f(A) = \mathbb{E}\|y - (I + A_l)\cdots(I + A_1)x\|^2, \qquad
+# \|A\| = \max_i \|A_i\|_2 \ \text{(eq. (3))}, \qquad \mathcal{B}_\tau = \{A : \|A\| \le \tau\}.$$
+#
+# What is used, all from `verify.claims.hardt_ma`:
+#
+# * `residual_product`, `max_block_norm`, `population_risk`, `optimal_risk`, `excess_risk`;
+#   `gradient_lower_bound` (the constant the proof supports) and
+#   `gradient_lower_bound_as_printed` (the seed's eq. (6)); `gradient_descent_trajectory`;
+#   `construct_global_minimiser`, `psd_root_blocks`, `existence_bound`,
+#   `negative_determinant_demo` (Theorem 2); `build_memorising_resnet`, `apply_resnet`,
+#   `parameter_count`, `parameter_count_table` (Theorem 3);
+# * the instruments of `verify.landscape`: `find_critical_points` (Levenberg-Marquardt on
+#   $\nabla f = 0$, attracted to saddles as much as to minima), `find_local_minimum`
+#   (saddle-free Newton), `classify`, `hessian`, `extreme_eigenvalues`;
+# * the registered claims `hardt-ma/*`, swept with `verify.sweep(claim, n=16, seed=0)`, the
+#   same sweep as `verify check <id> --n 16 --seed 0`.
 
-Cells are collected and written by `_cells.Cells` (outputs are not stored).
-"""
-
-import pathlib
-
-from _cells import Cells, SWEPT, VERDICT_TABLE
-
-cells = Cells()
-md, code = cells.md, cells.code
-
-
-# --------------------------------------------------------------------------- intro
-md(r"""
-# Hardt & Ma, *Identity Matters in Deep Learning*: the proofs, step by step, in numbers
-
-This notebook follows the review of Hardt & Ma (ICLR 2017, arXiv:1611.04231v3) in seed
-`shared/seeds/002_56c6572621e81ca1.txt` (G. Li, ELE538B, 2018) and checks each statement
-numerically with the toolkit, in float64. The setting of section 2 of the seed: data
-$y = Rx + \zeta$ with $\Sigma = \mathbb{E}[xx^\top] \succ 0$ and noise
-$\mathbb{E}[\zeta\zeta^\top] = I$ (noise level 1); the deep *linear residual network*
-predicts $(I + A_l)\cdots(I + A_1)x$ and its population risk is (eq. (4))
-$$f(A) = \mathbb{E}\|y - (I + A_l)\cdots(I + A_1)x\|^2, \qquad
-\|A\| = \max_i \|A_i\|_2 \ \text{(eq. (3))}, \qquad \mathcal{B}_\tau = \{A : \|A\| \le \tau\}.$$
-
-What is used, all from `verify.claims.hardt_ma`:
-
-* `residual_product`, `max_block_norm`, `population_risk`, `optimal_risk`, `excess_risk`;
-  `gradient_lower_bound` (the constant the proof supports) and
-  `gradient_lower_bound_as_printed` (the seed's eq. (6)); `gradient_descent_trajectory`;
-  `construct_global_minimiser`, `psd_root_blocks`, `existence_bound`,
-  `negative_determinant_demo` (Theorem 2); `build_memorising_resnet`, `apply_resnet`,
-  `parameter_count`, `parameter_count_table` (Theorem 3);
-* the instruments of `verify.landscape`: `find_critical_points` (Levenberg-Marquardt on
-  $\nabla f = 0$, attracted to saddles as much as to minima), `find_local_minimum`
-  (saddle-free Newton), `classify`, `hessian`, `extreme_eigenvalues`;
-* the registered claims `hardt-ma/*`, swept with `verify.sweep(claim, n=16, seed=0)`, the
-  same sweep as `verify check <id> --n 16 --seed 0`.
-""")
-
-code(r"""
+# %%
 import time
 
 import jax
 import jax.numpy as jnp
 import matplotlib.pyplot as plt
 import numpy as np
-from IPython.display import Markdown, display
 
 import verify
-from verify import InvalidInstanceError, get_claim, sweep, verdict
+from verify import InvalidInstanceError, get_claim, verdict
 from verify.claims.hardt_ma import (excess_risk, gradient_descent_trajectory, gradient_lower_bound,
                                     gradient_lower_bound_as_printed, max_block_norm, optimal_risk,
                                     population_risk, residual_product)
 from verify.landscape import (PointType, classify, extreme_eigenvalues, find_critical_point,
                               find_critical_points, find_local_minimum, hessian)
+from verify.search import instance_params
 from verify.tolerances import TOLERANCES
 
+from nbhelpers import TYPE_COLOURS, SweepCache, type_name, verdict_table
+
 T0 = time.perf_counter()
-COLOURS = {PointType.NOT_CRITICAL: "lightgray", PointType.LOCAL_MINIMUM: "tab:green",
-           PointType.STRICT_SADDLE: "tab:red", PointType.DEGENERATE_SADDLE: "tab:orange",
-           PointType.DEGENERATE_UNDECIDED: "tab:purple", PointType.INCONCLUSIVE: "black"}
-
-
-def type_name(t):
-    return PointType(int(t)).name
 
 
 def random_problem(rng, d, l, tau, low=0.1, high=10.0):
@@ -87,29 +67,29 @@ def flat_risk(r, sigma, l):
 
 
 N_SWEEP, SWEEP_SEED = 16, 0
-""" + SWEPT + r"""
+# swept(claim_id): verify.sweep(claim, N_SWEEP, seed=SWEEP_SEED), run once per claim and reused by the
+# table at the end; show_sweep(claim_id, keys) prints its verdict, counts, smallest margin and measured numbers.
+swept = SweepCache(N_SWEEP, SWEEP_SEED)
+show_sweep = swept.show
 
 print("verify", verify.__version__, "| jax", jax.__version__, "| default float:", jnp.zeros(1).dtype)
-""")
 
-# --------------------------------------------------------------------------- 1. risk
-md(r"""
-## 1. The population risk in closed form
+# %% [markdown]
+# ## 1. The population risk in closed form
+#
+# The seed defines $f(A) = \mathbb{E}\|y - (I + A_l)\cdots(I + A_1)x\|^2$ (eq. (4)) and uses,
+# without writing it, its closed form. With $P = (I + A_l)\cdots(I + A_1)$ and $E = R - P$,
+# $y - Px = Ex + \zeta$ with $\zeta$ independent of $x$ and centred, so
+# $$f(A) = \operatorname{tr}(E\Sigma E^\top) + \mathbb{E}\|\zeta\|^2
+#        = \operatorname{tr}(E\Sigma E^\top) + \text{noise}^2\, d, \qquad
+#   f_{\rm opt} = \inf_A f = \text{noise}^2\, d,$$
+# attained exactly where $P = R$ (for $\Sigma \succ 0$). This is `population_risk`; every claim
+# below works with `excess_risk` $= f - f_{\rm opt} = \operatorname{tr}(E\Sigma E^\top)$, computed
+# without the cancellation. Below, the closed form against a Monte Carlo mean of
+# $\|y - Px\|^2$ over 200,000 samples $x \sim N(0, \Sigma)$, $\zeta \sim N(0, \text{noise}^2 I)$,
+# for three random instances with $A \in \mathcal{B}_{0.5}$.
 
-The seed defines $f(A) = \mathbb{E}\|y - (I + A_l)\cdots(I + A_1)x\|^2$ (eq. (4)) and uses,
-without writing it, its closed form. With $P = (I + A_l)\cdots(I + A_1)$ and $E = R - P$,
-$y - Px = Ex + \zeta$ with $\zeta$ independent of $x$ and centred, so
-$$f(A) = \operatorname{tr}(E\Sigma E^\top) + \mathbb{E}\|\zeta\|^2
-       = \operatorname{tr}(E\Sigma E^\top) + \text{noise}^2\, d, \qquad
-  f_{\rm opt} = \inf_A f = \text{noise}^2\, d,$$
-attained exactly where $P = R$ (for $\Sigma \succ 0$). This is `population_risk`; every claim
-below works with `excess_risk` $= f - f_{\rm opt} = \operatorname{tr}(E\Sigma E^\top)$, computed
-without the cancellation. Below, the closed form against a Monte Carlo mean of
-$\|y - Px\|^2$ over 200,000 samples $x \sim N(0, \Sigma)$, $\zeta \sim N(0, \text{noise}^2 I)$,
-for three random instances with $A \in \mathcal{B}_{0.5}$.
-""")
-
-code(r"""
+# %%
 rng = np.random.default_rng(0)
 N_MC = 200_000
 rows, running = [], []
@@ -139,40 +119,36 @@ ax.set(ylim=(-0.1, 0.1), xlim=(100, N_MC), xlabel="number of samples",
        ylabel="Monte Carlo mean / closed form - 1", title="running Monte Carlo mean (bands: 2 standard errors)")
 ax.legend(fontsize=8)
 plt.show()
-""")
 
-md(r"""
-What the numbers show: the Monte Carlo means agree with the closed form within about one
-standard error (|z| small) for all three instances, and the running means close in on it at
-the $1/\sqrt{m}$ rate: the closed form is the risk of eq. (4), and $f_{\rm opt} = d$ for the
-seed's unit noise.
-""")
+# %% [markdown]
+# What the numbers show: the Monte Carlo means agree with the closed form within about one
+# standard error (|z| small) for all three instances, and the running means close in on it at
+# the $1/\sqrt{m}$ rate: the closed form is the risk of eq. (4), and $f_{\rm opt} = d$ for the
+# seed's unit noise.
 
-# --------------------------------------------------------------------------- 2. landscape
-md(r"""
-## 2. Theorem 1: critical points inside $\mathcal{B}_\tau$ are global, and $\tau < 1$ matters
+# %% [markdown]
+# ## 2. Theorem 1: critical points inside $\mathcal{B}_\tau$ are global, and $\tau < 1$ matters
+#
+# *Seed, Theorem 1 (paper Theorem 2.1): for any $\tau < 1$, all critical points of $f$ in
+# $\mathcal{B}_\tau$ are global minima.*
+#
+# The smallest case shows everything: $d = 1$, $l = 2$,
+# $$f(a_1, a_2) - f_{\rm opt} = \Sigma\,\bigl(R - (1 + a_1)(1 + a_2)\bigr)^2,
+# \qquad \nabla f = -2\Sigma\bigl(R - (1+a_1)(1+a_2)\bigr)\,(1 + a_2,\ 1 + a_1).$$
+# The gradient vanishes on the hyperbola $(1 + a_1)(1 + a_2) = R$ (global minima) and at
+# $a_1 = a_2 = -1$, where $f - f_{\rm opt} = \Sigma R^2 > 0$ and the Hessian is
+# $\begin{pmatrix}0 & -2\Sigma R\\ -2\Sigma R & 0\end{pmatrix}$: a strict saddle with both
+# factors $1 + a_i = 0$. It lies on the boundary of $\mathcal{B}_1$, so the theorem needs
+# $\tau < 1$ exactly. Below, with $R = 0.5$ and $\Sigma = 1.5$: the critical points found from
+# 64 starts spread over $[-2, 1]^2$ by the claim's search (even starts: Levenberg-Marquardt,
+# odd starts: saddle-free Newton then a Levenberg-Marquardt polish, as
+# `hardt-ma/critical-points-global` does), classified with the claim's scales (curvature
+# $\|\Sigma\|_2$, loss $\|\Sigma\|_2\max(\|R\|_F^2, 1)$). The minima form a curve, so their
+# Hessian is singular: the classifier calls them `DEGENERATE_UNDECIDED` unless it is given
+# the tangent $(1 + a_1, -(1 + a_2))$ of the symmetry $(1 + a_1, 1 + a_2) \to (t(1 + a_1),
+# (1 + a_2)/t)$, with which they are `LOCAL_MINIMUM` modulo the symmetry.
 
-*Seed, Theorem 1 (paper Theorem 2.1): for any $\tau < 1$, all critical points of $f$ in
-$\mathcal{B}_\tau$ are global minima.*
-
-The smallest case shows everything: $d = 1$, $l = 2$,
-$$f(a_1, a_2) - f_{\rm opt} = \Sigma\,\bigl(R - (1 + a_1)(1 + a_2)\bigr)^2,
-\qquad \nabla f = -2\Sigma\bigl(R - (1+a_1)(1+a_2)\bigr)\,(1 + a_2,\ 1 + a_1).$$
-The gradient vanishes on the hyperbola $(1 + a_1)(1 + a_2) = R$ (global minima) and at
-$a_1 = a_2 = -1$, where $f - f_{\rm opt} = \Sigma R^2 > 0$ and the Hessian is
-$\begin{pmatrix}0 & -2\Sigma R\\ -2\Sigma R & 0\end{pmatrix}$: a strict saddle with both
-factors $1 + a_i = 0$. It lies on the boundary of $\mathcal{B}_1$, so the theorem needs
-$\tau < 1$ exactly. Below, with $R = 0.5$ and $\Sigma = 1.5$: the critical points found from
-64 starts spread over $[-2, 1]^2$ by the claim's search (even starts: Levenberg-Marquardt,
-odd starts: saddle-free Newton then a Levenberg-Marquardt polish, as
-`hardt-ma/critical-points-global` does), classified with the claim's scales (curvature
-$\|\Sigma\|_2$, loss $\|\Sigma\|_2\max(\|R\|_F^2, 1)$). The minima form a curve, so their
-Hessian is singular: the classifier calls them `DEGENERATE_UNDECIDED` unless it is given
-the tangent $(1 + a_1, -(1 + a_2))$ of the symmetry $(1 + a_1, 1 + a_2) \to (t(1 + a_1),
-(1 + a_2)/t)$, with which they are `LOCAL_MINIMUM` modulo the symmetry.
-""")
-
-code(r"""
+# %%
 R1, S1 = 0.5, 1.5
 r1, s1 = jnp.array([[R1]]), jnp.array([[S1]])
 risk1 = flat_risk(r1, s1, 2)
@@ -232,34 +208,32 @@ for tau, ls in zip([0.25, 0.5, 0.9, 1.0], [":", "-.", "--", "-"]):
     ax.text(tau - 0.02, -tau + 0.02, f"B_{tau}", color="w", ha="right", va="bottom", fontsize=8)
 for t in sorted(set(types1.tolist())):
     s = types1 == t
-    ax.scatter(pts1[s, 0], pts1[s, 1], s=45, c=COLOURS[PointType(t)], edgecolors="k", zorder=3,
+    ax.scatter(pts1[s, 0], pts1[s, 1], s=45, c=TYPE_COLOURS[PointType(t)], edgecolors="k", zorder=3,
                label=f"found: {type_name(t)} ({s.sum()})")
 ax.set(xlim=(-2, 1), ylim=(-2, 1), aspect="equal", xlabel="a1", ylabel="a2",
        title=f"d = 1, l = 2, R = {R1}, Sigma = {S1}: critical points, boxes B_tau")
 ax.legend(loc="upper left", fontsize=8)
 plt.show()
-""")
 
-md(r"""
-What the numbers show: the search finds exactly the two kinds of critical points of the
-formula: points of the hyperbola ($(1 + a_1)(1 + a_2) = R$ to rounding, $f = f_{\rm opt}$),
-which are minima (modulo the symmetry), on both branches, and the strict saddle
-$(-1, -1)$ with $f - f_{\rm opt} = \Sigma R^2$ and Hessian eigenvalues $\pm 2\Sigma R$.
-$\mathcal{B}_{0.25}$ holds no critical point at all ($(1 + a_1)(1 + a_2) \ge 0.75^2 > R$
-there), $\mathcal{B}_{0.5}$ and $\mathcal{B}_{0.9}$ hold only global minima, and the closed
-box $\mathcal{B}_1$ holds the saddle, in its corner.
+# %% [markdown]
+# What the numbers show: the search finds exactly the two kinds of critical points of the
+# formula: points of the hyperbola ($(1 + a_1)(1 + a_2) = R$ to rounding, $f = f_{\rm opt}$),
+# which are minima (modulo the symmetry), on both branches, and the strict saddle
+# $(-1, -1)$ with $f - f_{\rm opt} = \Sigma R^2$ and Hessian eigenvalues $\pm 2\Sigma R$.
+# $\mathcal{B}_{0.25}$ holds no critical point at all ($(1 + a_1)(1 + a_2) \ge 0.75^2 > R$
+# there), $\mathcal{B}_{0.5}$ and $\mathcal{B}_{0.9}$ hold only global minima, and the closed
+# box $\mathcal{B}_1$ holds the saddle, in its corner.
+#
+# The claim `hardt-ma/critical-points-global` runs the same search from 16 starts in
+# $\mathcal{B}_\tau$ (near its boundary) on random instances ($d, l$ up to 3, half of them with a
+# target $R$ that is not reachable in $\mathcal{B}_\tau$) and checks at every critical point
+# found inside $\mathcal{B}_\tau$ that $f = f_{\rm opt}$, and at every point visited the
+# quantitative form $f - f_{\rm opt} \le \|\nabla f\|^2 / \mu$ of section 3. Then the same check
+# on the instance above with $\tau = 1$ (which breaks the hypothesis, so `check_instance`
+# refuses it and the check is called directly) and with $\tau = 0.9$, from the same 16 starts
+# (scaled by 0.9):
 
-The claim `hardt-ma/critical-points-global` runs the same search from 16 starts in
-$\mathcal{B}_\tau$ (near its boundary) on random instances ($d, l$ up to 3, half of them with a
-target $R$ that is not reachable in $\mathcal{B}_\tau$) and checks at every critical point
-found inside $\mathcal{B}_\tau$ that $f = f_{\rm opt}$, and at every point visited the
-quantitative form $f - f_{\rm opt} \le \|\nabla f\|^2 / \mu$ of section 3. Then the same check
-on the instance above with $\tau = 1$ (which breaks the hypothesis, so `check_instance`
-refuses it and the check is called directly) and with $\tau = 0.9$, from the same 16 starts
-(scaled by 0.9):
-""")
-
-code(r"""
+# %%
 show_sweep("hardt-ma/critical-points-global",
            keys=["n_critical_inside", "n_outside", "max_gap_at_critical_inside", "global_margin",
                  "quantitative_margin", "mu", "tau"])
@@ -281,49 +255,45 @@ for tau in [1.0, 0.9]:
             cp.check_instance(inst)
         except InvalidInstanceError as e:
             print("  check_instance refuses it:", e)
-""")
 
-md(r"""
-What it shows: over 16 random instances the claim holds (no non-global critical point in
-$\mathcal{B}_\tau$ for $\tau < 1$; the margins are the tolerance $10^{-9}$ itself because the
-critical points found inside are exact global minima). At $\tau = 1$ the same search finds
-the saddle $A_1 = A_2 = -1$ with $\|A\| = 1$ and $f - f_{\rm opt} = \Sigma R^2 = 0.375$ (0.25 of
-the loss scale 1.5): the statement is false for $\tau = 1$. With $\tau = 0.9$ the search still
-finds that saddle, now outside $\mathcal{B}_{0.9}$, and the claim holds: the hypothesis
-$\tau < 1$ is sharp.
-""")
+# %% [markdown]
+# What it shows: over 16 random instances the claim holds (no non-global critical point in
+# $\mathcal{B}_\tau$ for $\tau < 1$; the margins are the tolerance $10^{-9}$ itself because the
+# critical points found inside are exact global minima). At $\tau = 1$ the same search finds
+# the saddle $A_1 = A_2 = -1$ with $\|A\| = 1$ and $f - f_{\rm opt} = \Sigma R^2 = 0.375$ (0.25 of
+# the loss scale 1.5): the statement is false for $\tau = 1$. With $\tau = 0.9$ the search still
+# finds that saddle, now outside $\mathcal{B}_{0.9}$, and the claim holds: the hypothesis
+# $\tau < 1$ is sharp.
 
-# --------------------------------------------------------------------------- 3. gradient bound
-md(r"""
-## 3. The gradient lower bound, eq. (6): as printed it is false
+# %% [markdown]
+# ## 3. The gradient lower bound, eq. (6): as printed it is false
+#
+# The seed writes, for $A \in \mathcal{B}_\tau$ (eq. (6)),
+# $$\|\nabla f(A)\|_F^2 \ \ge\ 4l(1 - \tau)^{2l-2}\,\sigma_{\min}(\Sigma)^2\,(f(A) - f_{\rm opt}).$$
+# **This is false as printed.** Scaling argument: replace $x$ by $\sqrt{c}\,x$, i.e. $\Sigma$ by
+# $c\Sigma$, for $c > 0$. Then $f - f_{\rm opt} = \operatorname{tr}(E\Sigma E^\top)$ is multiplied
+# by $c$ and $\nabla f$ by $c$, so the left side scales like $c^2$ while the right side scales
+# like $c^2 \cdot c$. A valid constant must scale like $c$; the printed one scales like
+# $c^2$, so for any $A$ with $f(A) > f_{\rm opt}$ the inequality fails once $c$ is large
+# enough. The smallest counterexample: $d = l = 1$, $\tau = 0$, $A = 0$, $\Sigma = (s)$,
+# $R = (2)$: $\|\nabla f\|^2 = 4s^2(R - 1)^2$ against $4s^3(R - 1)^2$, false for every $s > 1$.
+#
+# **The bound the proof supports** (proof of Lemma 2.3 of the paper, reconstructed in
+# `gradient_lower_bound`): with $E = P - R$,
+# $\nabla_{A_i} f = 2\,[(I + A_l)\cdots(I + A_{i+1})]^\top E\,\Sigma\,[(I + A_{i-1})\cdots(I + A_1)]^\top$;
+# each factor has $\sigma_{\min}(I + A_j) \ge 1 - \tau$, so
+# $\|\nabla_{A_i} f\|_F \ge 2(1 - \tau)^{l-1}\|E\Sigma\|_F$, and
+# $\|E\Sigma\|_F^2 = \operatorname{tr}(E\Sigma^2E^\top) \ge \sigma_{\min}(\Sigma)\operatorname{tr}(E\Sigma E^\top)$.
+# Summing over the $l$ blocks:
+# $$\|\nabla f(A)\|_F^2 \ \ge\ \mu\,(f(A) - f_{\rm opt}), \qquad
+# \mu = 4l(1 - \tau)^{2l-2}\,\sigma_{\min}(\Sigma),$$
+# with $\sigma_{\min}(\Sigma)$, not its square; it is tight at $A = 0$ when $\Sigma = cI$.
+# Below, the measured ratio $\|\nabla f\|^2 / (f - f_{\rm opt})$ divided by each constant, for
+# $d = 3$, $l = 4$, 256 random $(\tau, A)$ with $\tau \in [0, 0.95]$, $A \in \mathcal{B}_\tau$, and
+# $\Sigma = c\,\Sigma_0$ ($\Sigma_0$ random with $\sigma_{\min}(\Sigma_0) = 1$) for $c$ from
+# $10^{-2}$ to $10^{2}$; plus the tight case $A = 0$, $\Sigma = cI$.
 
-The seed writes, for $A \in \mathcal{B}_\tau$ (eq. (6)),
-$$\|\nabla f(A)\|_F^2 \ \ge\ 4l(1 - \tau)^{2l-2}\,\sigma_{\min}(\Sigma)^2\,(f(A) - f_{\rm opt}).$$
-**This is false as printed.** Scaling argument: replace $x$ by $\sqrt{c}\,x$, i.e. $\Sigma$ by
-$c\Sigma$, for $c > 0$. Then $f - f_{\rm opt} = \operatorname{tr}(E\Sigma E^\top)$ is multiplied
-by $c$ and $\nabla f$ by $c$, so the left side scales like $c^2$ while the right side scales
-like $c^2 \cdot c$. A valid constant must scale like $c$; the printed one scales like
-$c^2$, so for any $A$ with $f(A) > f_{\rm opt}$ the inequality fails once $c$ is large
-enough. The smallest counterexample: $d = l = 1$, $\tau = 0$, $A = 0$, $\Sigma = (s)$,
-$R = (2)$: $\|\nabla f\|^2 = 4s^2(R - 1)^2$ against $4s^3(R - 1)^2$, false for every $s > 1$.
-
-**The bound the proof supports** (proof of Lemma 2.3 of the paper, reconstructed in
-`gradient_lower_bound`): with $E = P - R$,
-$\nabla_{A_i} f = 2\,[(I + A_l)\cdots(I + A_{i+1})]^\top E\,\Sigma\,[(I + A_{i-1})\cdots(I + A_1)]^\top$;
-each factor has $\sigma_{\min}(I + A_j) \ge 1 - \tau$, so
-$\|\nabla_{A_i} f\|_F \ge 2(1 - \tau)^{l-1}\|E\Sigma\|_F$, and
-$\|E\Sigma\|_F^2 = \operatorname{tr}(E\Sigma^2E^\top) \ge \sigma_{\min}(\Sigma)\operatorname{tr}(E\Sigma E^\top)$.
-Summing over the $l$ blocks:
-$$\|\nabla f(A)\|_F^2 \ \ge\ \mu\,(f(A) - f_{\rm opt}), \qquad
-\mu = 4l(1 - \tau)^{2l-2}\,\sigma_{\min}(\Sigma),$$
-with $\sigma_{\min}(\Sigma)$, not its square; it is tight at $A = 0$ when $\Sigma = cI$.
-Below, the measured ratio $\|\nabla f\|^2 / (f - f_{\rm opt})$ divided by each constant, for
-$d = 3$, $l = 4$, 256 random $(\tau, A)$ with $\tau \in [0, 0.95]$, $A \in \mathcal{B}_\tau$, and
-$\Sigma = c\,\Sigma_0$ ($\Sigma_0$ random with $\sigma_{\min}(\Sigma_0) = 1$) for $c$ from
-$10^{-2}$ to $10^{2}$; plus the tight case $A = 0$, $\Sigma = cI$.
-""")
-
-code(r"""
+# %%
 d3, l3, K3 = 3, 4, 256
 rng = np.random.default_rng(4)
 r3, sigma0, _ = random_problem(rng, d3, l3, 0.0)
@@ -374,18 +344,16 @@ ax2.set(xlabel="tau", ylabel="(||grad f||^2 / (f - f_opt)) / mu  (derived)",
         title="how loose the derived bound is: (1 - tau)^(2l-2) is a worst case")
 plt.tight_layout()
 plt.show()
-""")
 
-md(r"""
-The two claims over 16 random instances each (the printed one is expected to be refuted);
-then the counterexample record that `verify check hardt-ma/gradient-lower-bound --n 64` writes
-(`results/hardt-ma__gradient-lower-bound.json`; here written to a temporary folder), reproduced
-from its arrays, and the smallest
-counterexample $d = l = 1$, $\tau = 0$, $A = 0$, $\Sigma = (2)$, $R = (2)$, checked with both
-claims:
-""")
+# %% [markdown]
+# The two claims over 16 random instances each (the printed one is expected to be refuted);
+# then the counterexample record that `verify check hardt-ma/gradient-lower-bound --n 64` writes
+# (`results/hardt-ma__gradient-lower-bound.json`; here written to a temporary folder), reproduced
+# from its arrays, and the smallest
+# counterexample $d = l = 1$, $\tau = 0$, $A = 0$, $\Sigma = (2)$, $R = (2)$, checked with both
+# claims:
 
-code(r"""
+# %%
 keys = ["grad_norm_sq", "grad_norm_sq_reference", "excess_risk", "mu", "sigma_min_Sigma", "ratio", "tau", "block_norm"]
 show_sweep("hardt-ma/gradient-lower-bound", keys)
 show_sweep("hardt-ma/gradient-lower-bound-derived", keys)
@@ -423,40 +391,36 @@ for cid in ["hardt-ma/gradient-lower-bound", "hardt-ma/gradient-lower-bound-deri
     ev = get_claim(cid).check_instance(smallest)
     print(f"\nsmallest instance, {cid}: {verdict(ev)!r}: ||grad f||^2 = {float(ev.measured['grad_norm_sq']):g}, "
           f"mu (f - f_opt) = {float(ev.measured['grad_norm_sq_reference']):g}")
-""")
 
-md(r"""
-What it shows: the derived constant is never violated (the ratio divided by $\mu$ stays
-$\ge 1$, whatever the scale of $\Sigma$: it does not depend on $c$ at all), and it is attained,
-to rounding, at $A = 0$ with $\Sigma = cI$; the printed constant is violated as soon as
-$\sigma_{\min}(\Sigma)$ exceeds the slack of the derived bound, in the tight case for every
-$\sigma_{\min}(\Sigma) > 1$. The sweep refutes eq. (6) as printed on the $d = l = 1$
-instances with $\sigma_{\min}(\Sigma) > 1$, and the smallest instance gives $16 < 32$.
-**The bound to use is $\|\nabla f\|_F^2 \ge 4l(1 - \tau)^{2l-2}\sigma_{\min}(\Sigma)(f - f_{\rm opt})$**
-(`hardt-ma/gradient-lower-bound-derived`, holds). The right panel shows how loose it is away
-from $A = 0$: the factor $(1 - \tau)^{2l-2}$ is the worst case over $\mathcal{B}_\tau$ and
-random points sit far above it.
-""")
+# %% [markdown]
+# What it shows: the derived constant is never violated (the ratio divided by $\mu$ stays
+# $\ge 1$, whatever the scale of $\Sigma$: it does not depend on $c$ at all), and it is attained,
+# to rounding, at $A = 0$ with $\Sigma = cI$; the printed constant is violated as soon as
+# $\sigma_{\min}(\Sigma)$ exceeds the slack of the derived bound, in the tight case for every
+# $\sigma_{\min}(\Sigma) > 1$. The sweep refutes eq. (6) as printed on the $d = l = 1$
+# instances with $\sigma_{\min}(\Sigma) > 1$, and the smallest instance gives $16 < 32$.
+# **The bound to use is $\|\nabla f\|_F^2 \ge 4l(1 - \tau)^{2l-2}\sigma_{\min}(\Sigma)(f - f_{\rm opt})$**
+# (`hardt-ma/gradient-lower-bound-derived`, holds). The right panel shows how loose it is away
+# from $A = 0$: the factor $(1 - \tau)^{2l-2}$ is the worst case over $\mathcal{B}_\tau$ and
+# random points sit far above it.
 
-# --------------------------------------------------------------------------- 4. GD
-md(r"""
-## 4. Gradient descent inside the ball
+# %% [markdown]
+# ## 4. Gradient descent inside the ball
+#
+# The seed: *gradient descent is guaranteed to converge to the global minimum, provided that
+# iterates stay inside $\mathcal{B}_\tau$.* Quantitatively (claim `hardt-ma/gd-in-ball`): a step
+# of size $\eta$ with sufficient decrease, $f(A_{t+1}) \le f(A_t) - \frac{\eta}{2}\|\nabla f(A_t)\|^2$,
+# combined with the derived gradient bound gives, while the iterates stay in
+# $\mathcal{B}_\tau$,
+# $$f(A_{t+1}) - f_{\rm opt} \le \Bigl(1 - \frac{\eta\mu}{2}\Bigr)(f(A_t) - f_{\rm opt}),
+# \qquad \mu = 4l(1 - \tau)^{2l-2}\sigma_{\min}(\Sigma).$$
+# Below: three instances of the claim's generator ($R = (I + A^*_l)\cdots(I + A^*_1)$ with
+# $A^*$ and $A_0$ in $\mathcal{B}_{\tau/2}$), `gradient_descent_trajectory` (`optax.sgd`) with
+# $\eta = 1/\lambda_{\max}(\nabla^2 f(A_0))$, 300 steps. The predicted rate is very loose for deep
+# nets, since $(1 - \tau)^{2l-2}$ is tiny; the observed rate is the geometric mean of
+# $(f_{t+1} - f_{\rm opt})/(f_t - f_{\rm opt})$ over the steps above rounding, as the claim measures it.
 
-The seed: *gradient descent is guaranteed to converge to the global minimum, provided that
-iterates stay inside $\mathcal{B}_\tau$.* Quantitatively (claim `hardt-ma/gd-in-ball`): a step
-of size $\eta$ with sufficient decrease, $f(A_{t+1}) \le f(A_t) - \frac{\eta}{2}\|\nabla f(A_t)\|^2$,
-combined with the derived gradient bound gives, while the iterates stay in
-$\mathcal{B}_\tau$,
-$$f(A_{t+1}) - f_{\rm opt} \le \Bigl(1 - \frac{\eta\mu}{2}\Bigr)(f(A_t) - f_{\rm opt}),
-\qquad \mu = 4l(1 - \tau)^{2l-2}\sigma_{\min}(\Sigma).$$
-Below: three instances of the claim's generator ($R = (I + A^*_l)\cdots(I + A^*_1)$ with
-$A^*$ and $A_0$ in $\mathcal{B}_{\tau/2}$), `gradient_descent_trajectory` (`optax.sgd`) with
-$\eta = 1/\lambda_{\max}(\nabla^2 f(A_0))$, 300 steps. The predicted rate is very loose for deep
-nets, since $(1 - \tau)^{2l-2}$ is tiny; the observed rate is the geometric mean of
-$(f_{t+1} - f_{\rm opt})/(f_t - f_{\rm opt})$ over the steps above rounding, as the claim measures it.
-""")
-
-code(r"""
+# %%
 gd = get_claim("hardt-ma/gd-in-ball")
 
 
@@ -508,35 +472,31 @@ plt.tight_layout()
 plt.show()
 show_sweep("hardt-ma/gd-in-ball", keys=["eta", "mu", "predicted_rate", "observed_rate", "n_checked_steps",
                                         "n_steps_without_sufficient_decrease", "left_ball", "final_excess"])
-""")
 
-md(r"""
-What it shows: from $A_0 \in \mathcal{B}_{\tau/2}$ the iterates stay well inside
-$\mathcal{B}_\tau$ and $f - f_{\rm opt}$ falls geometrically (to rounding for $l = 2$ within
-about 20 steps); every step above rounding is a sufficient decrease, and the observed
-contraction is always below the predicted $1 - \eta\mu/2$. That bound is valid but very
-loose for deep nets: $1 - \eta\mu/2$ is within $10^{-4}$ of 1 for $l = 4$ and within about
-$10^{-15}$ of 1 for $l = 8$ ($(1 - \tau)^{14}$ with $\tau \approx 0.9$), while the observed
-rates are about 0.04, 0.87 and 0.94 for $l = 2, 4, 8$. The sweep of `hardt-ma/gd-in-ball` checks the per-step contraction on
-16 instances.
-""")
+# %% [markdown]
+# What it shows: from $A_0 \in \mathcal{B}_{\tau/2}$ the iterates stay well inside
+# $\mathcal{B}_\tau$ and $f - f_{\rm opt}$ falls geometrically (to rounding for $l = 2$ within
+# about 20 steps); every step above rounding is a sufficient decrease, and the observed
+# contraction is always below the predicted $1 - \eta\mu/2$. That bound is valid but very
+# loose for deep nets: $1 - \eta\mu/2$ is within $10^{-4}$ of 1 for $l = 4$ and within about
+# $10^{-15}$ of 1 for $l = 8$ ($(1 - \tau)^{14}$ with $\tau \approx 0.9$), while the observed
+# rates are about 0.04, 0.87 and 0.94 for $l = 2, 4, 8$. The sweep of `hardt-ma/gd-in-ball` checks the per-step contraction on
+# 16 instances.
 
-# --------------------------------------------------------------------------- 5. nonconvexity
-md(r"""
-## 5. Depth makes a convex problem non-convex
+# %% [markdown]
+# ## 5. Depth makes a convex problem non-convex
+#
+# The seed: *Equation 1 is a convex optimization problem, however Equation 2 is nonconvex.*
+# Problem (1), $g(A) = \mathbb{E}\|y - Ax\|^2$, has the constant Hessian $2\Sigma \otimes I$
+# (eigenvalues $2\sigma_k(\Sigma)$, each $d$ times, all positive: $g$ is strongly convex).
+# Problem (2) with $l = 2$ has a Hessian that depends on $A$. Below, its full spectrum
+# (`hessian`, then `eigvalsh`) for $d = 2$, $l = 2$ (8 parameters) at a few points, next to
+# the 4 eigenvalues of problem (1); and, for targets $R = I + sG$ at a few distances $s$
+# from the identity, the smallest Hessian eigenvalue (relative to the largest) at 200 random
+# points with $\|A_i\|_2 \le 1.5$ and at 20 global minima ($A_1$ random,
+# $A_2 = R(I + A_1)^{-1} - I$), against the residual $\|R - P\|_F$.
 
-The seed: *Equation 1 is a convex optimization problem, however Equation 2 is nonconvex.*
-Problem (1), $g(A) = \mathbb{E}\|y - Ax\|^2$, has the constant Hessian $2\Sigma \otimes I$
-(eigenvalues $2\sigma_k(\Sigma)$, each $d$ times, all positive: $g$ is strongly convex).
-Problem (2) with $l = 2$ has a Hessian that depends on $A$. Below, its full spectrum
-(`hessian`, then `eigvalsh`) for $d = 2$, $l = 2$ (8 parameters) at a few points, next to
-the 4 eigenvalues of problem (1); and, for targets $R = I + sG$ at a few distances $s$
-from the identity, the smallest Hessian eigenvalue (relative to the largest) at 200 random
-points with $\|A_i\|_2 \le 1.5$ and at 20 global minima ($A_1$ random,
-$A_2 = R(I + A_1)^{-1} - I$), against the residual $\|R - P\|_F$.
-""")
-
-code(r"""
+# %%
 rng = np.random.default_rng(5)
 d5, l5 = 2, 2
 r5, sigma5, _ = random_problem(rng, d5, l5, 0.0)
@@ -607,46 +567,42 @@ ax2.legend(fontsize=7)
 plt.tight_layout()
 plt.show()
 show_sweep("hardt-ma/nonconvex")
-""")
 
-md(r"""
-What it shows: the Hessian of problem (1) is the same positive matrix everywhere, while
-problem (2) has negative eigenvalues at every point tried with $P \ne R$: at
-$A_1 = A_2 = -I$ (where $P = 0$, the saddle of section 2 in $d = 2$, eigenvalues in $\pm$
-pairs), at random points, and already at $A = 0$. Only at the global minimum $P = R$ is the
-Hessian PSD, and there it is singular ($d^2 = 4$ zero eigenvalues: the symmetry
-$(I + A_2, I + A_1) \to ((I + A_2)M^{-1}, M(I + A_1))$). The reason: the Gauss-Newton part of the
-Hessian is PSD but singular, and the term $-2\operatorname{tr}(E\Sigma\,(\mathrm{d}A_2\,\mathrm{d}A_1)^\top)$,
-$E = R - P$, is indefinite, so the most negative eigenvalue grows with the residual
-$\|R - P\|_F$ (right panel), for targets near $I$ as well as far from it. Adding depth
-without changing what the model can express makes the problem non-convex; Theorem 1 says this non-convexity creates no bad critical point in
-$\mathcal{B}_\tau$, $\tau < 1$. The sweep of `hardt-ma/nonconvex` finds negative curvature on
-every instance (margin: the most negative relative curvature found, minus the tolerance) and
-confirms $\lambda_{\min} = 2\sigma_{\min}(\Sigma)$ for problem (1).
-""")
+# %% [markdown]
+# What it shows: the Hessian of problem (1) is the same positive matrix everywhere, while
+# problem (2) has negative eigenvalues at every point tried with $P \ne R$: at
+# $A_1 = A_2 = -I$ (where $P = 0$, the saddle of section 2 in $d = 2$, eigenvalues in $\pm$
+# pairs), at random points, and already at $A = 0$. Only at the global minimum $P = R$ is the
+# Hessian PSD, and there it is singular ($d^2 = 4$ zero eigenvalues: the symmetry
+# $(I + A_2, I + A_1) \to ((I + A_2)M^{-1}, M(I + A_1))$). The reason: the Gauss-Newton part of the
+# Hessian is PSD but singular, and the term $-2\operatorname{tr}(E\Sigma\,(\mathrm{d}A_2\,\mathrm{d}A_1)^\top)$,
+# $E = R - P$, is indefinite, so the most negative eigenvalue grows with the residual
+# $\|R - P\|_F$ (right panel), for targets near $I$ as well as far from it. Adding depth
+# without changing what the model can express makes the problem non-convex; Theorem 1 says this non-convexity creates no bad critical point in
+# $\mathcal{B}_\tau$, $\tau < 1$. The sweep of `hardt-ma/nonconvex` finds negative curvature on
+# every instance (margin: the most negative relative curvature found, minus the tolerance) and
+# confirms $\lambda_{\min} = 2\sigma_{\min}(\Sigma)$ for problem (1).
 
-# --------------------------------------------------------------------------- 6. existence
-md(r"""
-## 6. Theorem 2: a global minimiser with small norm exists
+# %% [markdown]
+# ## 6. Theorem 2: a global minimiser with small norm exists
+#
+# *Seed, Theorem 2 (paper Theorem 2.2): let
+# $\gamma = \max\{|\log\sigma_{\max}(R)|, |\log\sigma_{\min}(R)|\}$. If $l \ge 3\gamma$ and
+# $\det R > 0$, some global minimiser $A^*$ has $\|A^*\| \le (4\pi + 3\gamma)/l$.*
+#
+# Theorem 1 is only useful if the global minima lie in $\mathcal{B}_\tau$ for some $\tau < 1$;
+# this is what Theorem 2 provides, with $\tau = O(1/l)$. The seed's remark for PSD $R$:
+# $A_i = R^{1/l} - I$ for every $i$ (`psd_root_blocks`), with
+# $\|A_i\| = \max_k|\lambda_k^{1/l} - 1| \le e^{\gamma/l} - 1$. For general $R$ with
+# $\det R > 0$, `construct_global_minimiser` follows the proof: polar decomposition
+# $R = WS$ ($W$ a rotation, since $\det R > 0$; $S \succ 0$), $\lceil l/2\rceil$ blocks
+# $S^{1/l_S} - I$, then $\lfloor l/2\rfloor$ blocks that are roots of the rotation $W$ (each of
+# norm $2\sin(\theta/(2q)) \le \pi/q$), with a split of $W$ when an angle is close to $\pi$
+# (in `verify.claims.hardt_ma`). Below, $d = 4$, targets
+# $R = W\,V\operatorname{diag}(e^{s})V^\top$ with $W$, $V$ Haar-random, $s_k \in [-\gamma, \gamma]$ and
+# $|s_1| = \gamma$ exactly, 12 targets for each $(\gamma, l)$:
 
-*Seed, Theorem 2 (paper Theorem 2.2): let
-$\gamma = \max\{|\log\sigma_{\max}(R)|, |\log\sigma_{\min}(R)|\}$. If $l \ge 3\gamma$ and
-$\det R > 0$, some global minimiser $A^*$ has $\|A^*\| \le (4\pi + 3\gamma)/l$.*
-
-Theorem 1 is only useful if the global minima lie in $\mathcal{B}_\tau$ for some $\tau < 1$;
-this is what Theorem 2 provides, with $\tau = O(1/l)$. The seed's remark for PSD $R$:
-$A_i = R^{1/l} - I$ for every $i$ (`psd_root_blocks`), with
-$\|A_i\| = \max_k|\lambda_k^{1/l} - 1| \le e^{\gamma/l} - 1$. For general $R$ with
-$\det R > 0$, `construct_global_minimiser` follows the proof: polar decomposition
-$R = WS$ ($W$ a rotation, since $\det R > 0$; $S \succ 0$), $\lceil l/2\rceil$ blocks
-$S^{1/l_S} - I$, then $\lfloor l/2\rfloor$ blocks that are roots of the rotation $W$ (each of
-norm $2\sin(\theta/(2q)) \le \pi/q$), with a split of $W$ when an angle is close to $\pi$
-(module `verify.claims._hardt_ma_existence`). Below, $d = 4$, targets
-$R = W\,V\operatorname{diag}(e^{s})V^\top$ with $W$, $V$ Haar-random, $s_k \in [-\gamma, \gamma]$ and
-$|s_1| = \gamma$ exactly, 12 targets for each $(\gamma, l)$:
-""")
-
-code(r"""
+# %%
 from verify.claims.hardt_ma import construct_global_minimiser, existence_bound, negative_determinant_demo, psd_root_blocks
 
 rng = np.random.default_rng(6)
@@ -716,29 +672,27 @@ ax2.set(xlabel="depth l", ylabel="||A*|| / ((4 pi + 3 gamma) / l)", ylim=(0, 1.0
 ax2.legend(fontsize=8)
 plt.tight_layout()
 plt.show()
-""")
 
-md(r"""
-What the numbers show: every construction reproduces $R$ to rounding ($\|P - R\| / \|R\|$ of
-order $10^{-15}$) and stays below $(4\pi + 3\gamma)/l$, by a wide margin: the bound exceeds 1
-(and so says nothing for Theorem 1) until $l > 4\pi + 3\gamma$, about 14 for $\gamma = 0.5$,
-while the constructed $\|A^*\|$ falls like $1/l$, at 0.2 to 0.45 of the bound, and is below 1
-from $l = 8$ on for both values of $\gamma$ (at $l = 6$, $\gamma = 2$ one target needs
-$\|A^*\| \approx 1.41$). For PSD
-$R$ the naive root has norm exactly $e^{\gamma/l} - 1 \approx \gamma/l$; the rotation part of a
-general $R$ costs up to $\pi/\lfloor l/2\rfloor$, which dominates for small $\gamma$.
+# %% [markdown]
+# What the numbers show: every construction reproduces $R$ to rounding ($\|P - R\| / \|R\|$ of
+# order $10^{-15}$) and stays below $(4\pi + 3\gamma)/l$, by a wide margin: the bound exceeds 1
+# (and so says nothing for Theorem 1) until $l > 4\pi + 3\gamma$, about 14 for $\gamma = 0.5$,
+# while the constructed $\|A^*\|$ falls like $1/l$, at 0.2 to 0.45 of the bound, and is below 1
+# from $l = 8$ on for both values of $\gamma$ (at $l = 6$, $\gamma = 2$ one target needs
+# $\|A^*\| \approx 1.41$). For PSD
+# $R$ the naive root has norm exactly $e^{\gamma/l} - 1 \approx \gamma/l$; the rotation part of a
+# general $R$ costs up to $\pi/\lfloor l/2\rfloor$, which dominates for small $\gamma$.
+#
+# **When $\det R < 0$.** For $\|A_i\|_2 < 1$, $\det(I + tA_i) \ne 0$ for $t \in [0, 1]$, so
+# $\det(I + A_i) > 0$ and every product $P$ of such factors has $\det P > 0$: no global minimiser
+# lies in $\mathcal{B}_\tau$ for any $\tau < 1$ (exact factorisations exist, but need some
+# $\|A_i\| \ge 1$). Quantitatively, the segment from $P$ to $R$ crosses $\{\det = 0\}$, so
+# $\|P - R\|_F \ge \sigma_{\min}(R)$, and with $\Sigma = I$, $f - f_{\rm opt} \ge \sigma_{\min}(R)^2$ on
+# all of $\mathcal{B}_\tau$. `negative_determinant_demo` measures it (smallest $\det P$ over 256
+# random $A \in \mathcal{B}_{0.9}$, and projected gradient descent inside $\mathcal{B}_{0.9}$ from 16
+# starts):
 
-**When $\det R < 0$.** For $\|A_i\|_2 < 1$, $\det(I + tA_i) \ne 0$ for $t \in [0, 1]$, so
-$\det(I + A_i) > 0$ and every product $P$ of such factors has $\det P > 0$: no global minimiser
-lies in $\mathcal{B}_\tau$ for any $\tau < 1$ (exact factorisations exist, but need some
-$\|A_i\| \ge 1$). Quantitatively, the segment from $P$ to $R$ crosses $\{\det = 0\}$, so
-$\|P - R\|_F \ge \sigma_{\min}(R)$, and with $\Sigma = I$, $f - f_{\rm opt} \ge \sigma_{\min}(R)^2$ on
-all of $\mathcal{B}_\tau$. `negative_determinant_demo` measures it (smallest $\det P$ over 256
-random $A \in \mathcal{B}_{0.9}$, and projected gradient descent inside $\mathcal{B}_{0.9}$ from 16
-starts):
-""")
-
-code(r"""
+# %%
 r_neg = np.diag([1.5, 0.7, -1.2])
 demo = {k: float(v) for k, v in negative_determinant_demo(jax.random.PRNGKey(0), r_neg, 8, tau=0.9).items()}
 print(f"R = diag(1.5, 0.7, -1.2), l = 8, tau = 0.9: det R = {demo['det_R']:.3g}")
@@ -752,36 +706,32 @@ except InvalidInstanceError as e:
     print("construct_global_minimiser refuses it:", str(e)[:160], "...")
 show_sweep("hardt-ma/existence", keys=["block_norm", "block_norm_reference", "gamma", "ratio", "relative_error",
                                        "split", "theta_max"])
-""")
 
-md(r"""
-What it shows: with $\det R < 0$ every product in $\mathcal{B}_{0.9}$ keeps $\det P > 0$, and
-gradient descent constrained to the ball stops at $f - f_{\rm opt}$ just above
-$\sigma_{\min}(R)^2 = 0.49$: the hypothesis $\det R > 0$ of Theorem 2 cannot be dropped. The
-sweep of `hardt-ma/existence` (targets with angles near $\pi$, near-PSD and $\gamma$ at the
-edge $l/3$) holds on all 16 instances.
-""")
+# %% [markdown]
+# What it shows: with $\det R < 0$ every product in $\mathcal{B}_{0.9}$ keeps $\det P > 0$, and
+# gradient descent constrained to the ball stops at $f - f_{\rm opt}$ just above
+# $\sigma_{\min}(R)^2 = 0.49$: the hypothesis $\det R > 0$ of Theorem 2 cannot be dropped. The
+# sweep of `hardt-ma/existence` (targets with angles near $\pi$, near-PSD and $\gamma$ at the
+# edge $l/3$) holds on all 16 instances.
 
-# --------------------------------------------------------------------------- 7. expressivity
-md(r"""
-## 7. Theorem 3: a ReLU residual network with $O(n\log n + r^2)$ parameters memorises $n$ points
+# %% [markdown]
+# ## 7. Theorem 3: a ReLU residual network with $O(n\log n + r^2)$ parameters memorises $n$ points
+#
+# *Seed, Theorem 3 (paper Theorem 3.2): if $\|x^{(i)} - x^{(j)}\|^2 \ge \rho > 0$ for $i \ne j$, a
+# residual network with $O(n\log n + r^2)$ parameters maps each $x^{(i)}$ to its label
+# $y^{(i)} \in \{e_1, \dots, e_r\}$.* The construction (seed section 3): $h_0 = A_0 x$ with a
+# random $A_0 \in \mathbb{R}^{k \times d}$; $l = \lceil n/k\rceil$ blocks
+# $h_j = h_{j-1} + V_j\,\mathrm{ReLU}(U_j h_{j-1} + s_j)$, each moving $k$ points to random
+# "surrogate labels" $q_c$ and leaving the others exactly in place; a last block
+# $\hat y = B\,\mathrm{ReLU}(A h_l + b)$ mapping $q_c \to e_c$; $k = O(\log n)$;
+# $kd + l(2k^2 + k) + kr + r^2 + r$ parameters. `build_memorising_resnet` builds it, with the
+# slips of the printed proof corrected (the paper's last block adds a vector of
+# $\mathbb{R}^k$ to one of $\mathbb{R}^r$; its single ReLU threshold $1 - 2\rho'$ can fire on
+# a neighbouring point; each unit's threshold is set inside its own margin instead: in
+# `verify.claims.hardt_ma`). First, $n = 12$ points on the unit circle with
+# random labels in $r = 3$ classes, and the network's output along the whole circle:
 
-*Seed, Theorem 3 (paper Theorem 3.2): if $\|x^{(i)} - x^{(j)}\|^2 \ge \rho > 0$ for $i \ne j$, a
-residual network with $O(n\log n + r^2)$ parameters maps each $x^{(i)}$ to its label
-$y^{(i)} \in \{e_1, \dots, e_r\}$.* The construction (seed section 3): $h_0 = A_0 x$ with a
-random $A_0 \in \mathbb{R}^{k \times d}$; $l = \lceil n/k\rceil$ blocks
-$h_j = h_{j-1} + V_j\,\mathrm{ReLU}(U_j h_{j-1} + s_j)$, each moving $k$ points to random
-"surrogate labels" $q_c$ and leaving the others exactly in place; a last block
-$\hat y = B\,\mathrm{ReLU}(A h_l + b)$ mapping $q_c \to e_c$; $k = O(\log n)$;
-$kd + l(2k^2 + k) + kr + r^2 + r$ parameters. `build_memorising_resnet` builds it, with the
-slips of the printed proof corrected (the paper's last block adds a vector of
-$\mathbb{R}^k$ to one of $\mathbb{R}^r$; its single ReLU threshold $1 - 2\rho'$ can fire on
-a neighbouring point; each unit's threshold is set inside its own margin instead: module
-`verify.claims._hardt_ma_expressivity`). First, $n = 12$ points on the unit circle with
-random labels in $r = 3$ classes, and the network's output along the whole circle:
-""")
-
-code(r"""
+# %%
 from verify.claims.hardt_ma import apply_resnet, build_memorising_resnet, parameter_count, parameter_count_table
 
 angles7 = np.linspace(0, 2 * np.pi, 13)[:-1]
@@ -825,40 +775,35 @@ plt.tight_layout()
 plt.show()
 show_sweep("hardt-ma/expressivity", keys=["max_label_error", "count_ratio", "k", "l", "hidden_gap", "conditioning",
                                           "min_sq_distance"])
-""")
 
-md(r"""
-What it shows: the network maps every data point exactly (to $10^{-14}$) to its one-hot
-label; between the points its output is whatever the construction leaves there (bumps of
-any class, or no class at all on parts of the circle): the theorem is about expressivity,
-memorising the training set, and says nothing about other points. Its size follows $n\ln n + r^2$ with a nearly constant
-ratio of about 8 from $n = 16$ to $n = 2000$ (with $k \approx 4\ln(n + r)$ and $l = \lceil n/k\rceil$
-blocks of $2k^2 + k$ parameters, $2lk^2 \approx 8\,n\ln n$), also when the generator's
-near-copies push the separation $\rho$ down to about $3 \cdot 10^{-5}$ (the label error grows
-with the conditioning, to about $10^{-10}$). The sweep of `hardt-ma/expressivity`
-holds on all 16 instances.
-""")
+# %% [markdown]
+# What it shows: the network maps every data point exactly (to $10^{-14}$) to its one-hot
+# label; between the points its output is whatever the construction leaves there (bumps of
+# any class, or no class at all on parts of the circle): the theorem is about expressivity,
+# memorising the training set, and says nothing about other points. Its size follows $n\ln n + r^2$ with a nearly constant
+# ratio of about 8 from $n = 16$ to $n = 2000$ (with $k \approx 4\ln(n + r)$ and $l = \lceil n/k\rceil$
+# blocks of $2k^2 + k$ parameters, $2lk^2 \approx 8\,n\ln n$), also when the generator's
+# near-copies push the separation $\rho$ down to about $3 \cdot 10^{-5}$ (the label error grows
+# with the conditioning, to about $10^{-10}$). The sweep of `hardt-ma/expressivity`
+# holds on all 16 instances.
 
-# --------------------------------------------------------------------------- 8. table
-md(r"""
-## 8. Verdicts of all the Hardt & Ma claims
+# %% [markdown]
+# ## 8. Verdicts of all the Hardt & Ma claims
+#
+# Every `hardt-ma/*` claim over 16 random instances, `verify.sweep(claim, n=16, seed=0)` (the
+# same as `verify check <id> --n 16 --seed 0`). *Expected* is the toolkit's conclusion about the
+# claim as stated: eq. (6) as printed is a false statement, encoded to be refuted.
 
-Every `hardt-ma/*` claim over 16 random instances, `verify.sweep(claim, n=16, seed=0)` (the
-same as `verify check <id> --n 16 --seed 0`). *Expected* is the toolkit's conclusion about the
-claim as stated: eq. (6) as printed is a false statement, encoded to be refuted.
-""")
+# %%
+ids = sorted(cid for cid in verify.registry() if cid.startswith("hardt-ma/"))
+verdict_table(ids, swept, started=T0)   # fails the notebook if a verdict is not the expected one
 
-code('ids = sorted(cid for cid in verify.registry() if cid.startswith("hardt-ma/"))\n' + VERDICT_TABLE)
-
-md(r"""
-Summary, in the seed's terms: the closed-form risk is the risk; inside $\mathcal{B}_\tau$,
-$\tau < 1$, every critical point of the non-convex deep linear residual risk is global, and
-$\tau = 1$ already fails; the gradient bound holds with $\sigma_{\min}(\Sigma)$ and is false
-with $\sigma_{\min}(\Sigma)^2$ as eq. (6) prints it; gradient descent that stays in the ball
-converges linearly, much faster than the bound predicts for deep nets; a global minimiser
-with $\|A^*\| = O(1/l)$ exists when $\det R > 0$ (and none in any $\mathcal{B}_\tau$, $\tau < 1$,
-when $\det R < 0$); and a ReLU residual network of $O(n\log n + r^2)$ parameters memorises
-any labelling of $n$ separated points.
-""")
-
-cells.write(pathlib.Path(__file__).with_name("hardt_ma_identity.ipynb"))
+# %% [markdown]
+# Summary, in the seed's terms: the closed-form risk is the risk; inside $\mathcal{B}_\tau$,
+# $\tau < 1$, every critical point of the non-convex deep linear residual risk is global, and
+# $\tau = 1$ already fails; the gradient bound holds with $\sigma_{\min}(\Sigma)$ and is false
+# with $\sigma_{\min}(\Sigma)^2$ as eq. (6) prints it; gradient descent that stays in the ball
+# converges linearly, much faster than the bound predicts for deep nets; a global minimiser
+# with $\|A^*\| = O(1/l)$ exists when $\det R > 0$ (and none in any $\mathcal{B}_\tau$, $\tau < 1$,
+# when $\det R < 0$); and a ReLU residual network of $O(n\log n + r^2)$ parameters memorises
+# any labelling of $n$ separated points.
