@@ -20,6 +20,7 @@ from verify.landscape.derivatives import flatten, gradient, hessian, hvp, symmet
 from verify.landscape.spectrum import Eigenvalue, extreme_eigenvalues, lambda_max, lambda_min
 from verify.landscape.survey import search_and_classify, type_counts
 from verify.landscape.symmetry import factor_product, gl_orbit_tangents, outer_product, sorted_rows
+from verify.landscape.certify import Certificate, certify_critical_point, certify_minimum
 
 __all__ = [
     "Classification",
@@ -49,4 +50,7 @@ __all__ = [
     "sorted_rows",
     "symmetrise",
     "type_counts",
+    "Certificate",
+    "certify_critical_point",
+    "certify_minimum",
 ]
