@@ -1,4 +1,4 @@
-"""The jaxlib 0.10 LAPACK work-around (`verify._lapack_batches`): same numbers, small batches.
+"""The jaxlib 0.10 LAPACK work-around (`verify.lapack_batches`): same numbers, small batches.
 
 The deadlock itself is a race (about one sweep in 5-10 before the work-around); what the tests
 can pin down is its precondition: with the work-around, no LAPACK custom call is handed a batch
@@ -7,7 +7,10 @@ large enough for jaxlib to split it over the thread pool, and the results do not
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 
 import jax
 import jax.numpy as jnp
@@ -16,7 +19,7 @@ import numpy as np
 import pytest
 
 import verify  # noqa: F401  (applies the work-around)
-from verify import _lapack_batches
+from verify import lapack_batches as _lapack_batches
 
 LAPACK_CALL = re.compile(r"custom_call @(lapack_\w+)\(.*: \(tensor<([0-9x]+)x[a-z0-9]+>")
 
@@ -116,3 +119,51 @@ def test_apply_is_idempotent():
     before = mlir_rule(jax._src.lax.linalg.svd_p)
     _lapack_batches.apply()
     assert mlir_rule(jax._src.lax.linalg.svd_p) is before
+
+
+def test_status_says_what_was_done():
+    assert _lapack_batches.STATUS == ("applied" if _lapack_batches.needed() else
+                                      f"not needed (jaxlib {_lapack_batches.jaxlib.__version__})")
+
+
+def test_switched_off_by_the_environment_variable(monkeypatch):
+    monkeypatch.setenv(_lapack_batches.ENV_SWITCH, "0")
+    try:
+        assert _lapack_batches.apply() == "switched off (VERIFY_LAPACK_WORKAROUND=0)"
+    finally:
+        monkeypatch.delenv(_lapack_batches.ENV_SWITCH)
+        _lapack_batches.apply()
+
+
+def test_switched_off_in_a_fresh_process_leaves_jax_unpatched():
+    code = ("import verify, jax; from jax._src.interpreters import mlir; "
+            "r = mlir._platform_specific_lowerings['cpu'][jax._src.lax.linalg.eigh_p].rule; "
+            "print(verify.lapack_batches.STATUS, getattr(r, 'wrapped_for_sequential_batches', False))")
+    env = dict(os.environ, VERIFY_LAPACK_WORKAROUND="0")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["switched", "off", "(VERIFY_LAPACK_WORKAROUND=0)", "False"]
+
+
+def test_a_renamed_jax_internal_warns_and_leaves_jax_unpatched(monkeypatch):
+    """A JAX release without one of the internals: a warning, not an ImportError."""
+    monkeypatch.setattr(_lapack_batches, "PRIMITIVE_NAMES", ("no_such_primitive_p",))
+    monkeypatch.setattr(_lapack_batches, "needed", lambda: True)
+    with pytest.warns(_lapack_batches.LapackWorkaroundWarning, match="could not apply its work-around"):
+        status = _lapack_batches.apply()
+    assert status.startswith("unavailable: AttributeError")
+    monkeypatch.undo()
+    _lapack_batches.apply()
+
+
+def test_no_jax_internal_is_imported_at_module_level():
+    """A JAX release that renames an internal must not break `import verify`: the module's
+    top-level imports are public ones only (the internals are imported inside `apply`)."""
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(_lapack_batches))
+    top = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
+    names = [a.name for n in top if isinstance(n, ast.Import) for a in n.names]
+    names += [n.module for n in top if isinstance(n, ast.ImportFrom)]
+    assert names and not [n for n in names if n and "_src" in n], names

@@ -26,7 +26,7 @@ CELL_TIMEOUT = 150
 #: test fails (with a warning on the re-run); a cell that raises fails at once. Why: in 5 of
 #: 10 runs on 2026-11-23 the Hardt & Ma notebook's kernel stopped in `verify.sweep` at 0% CPU.
 #: One later hang had both XLA pool threads blocked in jaxlib 0.10.2's batched LAPACK kernels
-#: (`jax::ParallelBatchMap`); `verify._lapack_batches` now keeps those kernels off the pool
+#: (`jax::ParallelBatchMap`); `verify.lapack_batches` now keeps those kernels off the pool
 #: (gdb: 0 blocking waits over `verify check --all`). The first hang's stack was different
 #: (every pool thread parked, the main thread in jax::BlockUntilReadyWithCancel) and is not
 #: explained by that, so the re-run stays as a backstop.

@@ -2,7 +2,8 @@
 
 Every check runs in float64 (importing this package enables ``jax_enable_x64``). On jaxlib
 older than 0.11.2, importing it also makes batched CPU linear algebra run its batch in chunks
-on the calling thread, which avoids a deadlock in those jaxlib versions (`verify._lapack_batches`).
+on the calling thread, which avoids a deadlock in those jaxlib versions
+(`verify.lapack_batches`; ``VERIFY_LAPACK_WORKAROUND=0`` switches it off).
 
 Public API::
 
@@ -13,7 +14,7 @@ Built-in claims live in `verify.claims`, one module per source.
 """
 
 from verify import _x64  # noqa: F401  (must come first: float64 everywhere)
-from verify import _lapack_batches  # noqa: F401  (works around a jaxlib 0.10 deadlock)
+from verify import lapack_batches as _lapack_batches
 from verify.claims import base as _base
 from verify.claims.base import (
     HOLDS,
@@ -31,6 +32,8 @@ from verify.claims.base import (
 )
 from verify.errors import InvalidInstanceError, RecordError, UnknownClaimError
 from verify.search import SweepResult, make_instance, sweep
+
+_lapack_batches.apply()  # works around a jaxlib 0.10 deadlock; a no-op where not needed
 from verify import claims as _claims  # noqa: F401  (registers the built-in claims)
 
 __version__ = "0.1.0"

@@ -16,19 +16,32 @@ primitive so that a batch above that size is lowered to a sequential loop over c
 enough to run inline on the calling thread. Each matrix still goes to the same LAPACK routine,
 so results are unchanged; only the two-thread split of one LAPACK call is given up.
 
-This touches JAX internals (``mlir._platform_specific_lowerings``); importing `verify` applies
-it, and only to the jaxlib versions that have the bug.
+How it is applied, and how to switch it off:
+
+* ``import verify`` calls `apply`, which does nothing unless the installed jaxlib has the
+  bug (`needed`: jaxlib < 0.11.2) and the environment variable ``VERIFY_LAPACK_WORKAROUND``
+  is not ``0``. Setting ``VERIFY_LAPACK_WORKAROUND=0`` before importing `verify` leaves JAX
+  untouched (and exposed to the deadlock on an affected jaxlib).
+* It needs two JAX internals, imported only inside `apply`: ``jax._src.interpreters.mlir``
+  (``register_lowering``, ``lower_fun``, ``_platform_specific_lowerings``) and the linalg
+  primitives of ``jax._src.lax.linalg``. If a JAX release renames one of them, `apply` warns
+  (`LapackWorkaroundWarning`) and leaves the unpatched lowering in place: ``import verify``
+  never fails because of this module.
+* Known to work with jax and jaxlib 0.10.2 (the versions pinned in ``.ci/constraints.txt``);
+  `STATUS` says what `apply` did.
 """
 
 from __future__ import annotations
 
 import math
+import os
+import warnings
 
 import jax
 import jax.numpy as jnp
 import jaxlib
-from jax._src.interpreters import mlir
-from jax._src.lax import linalg as _linalg
+
+__all__ = ["apply", "needed", "inline_chunk", "LapackWorkaroundWarning", "STATUS", "ENV_SWITCH"]
 
 #: jaxlib's ``kMinWorkPerTask``: a batch below this many FLOP runs inline.
 MIN_WORK_PER_TASK = 200_000
@@ -37,20 +50,22 @@ MIN_WORK_PER_TASK = 200_000
 COST_FACTOR = 10
 #: First jaxlib release without the parallel batch path.
 FIXED_IN = (0, 11, 2)
-
-PRIMITIVES = (
-    _linalg.cholesky_p,
-    _linalg.eig_p,
-    _linalg.eigh_p,
-    _linalg.geqrf_p,
-    _linalg.hessenberg_p,
-    _linalg.householder_product_p,
-    _linalg.lu_p,
-    _linalg.ormqr_p,
-    _linalg.schur_p,
-    _linalg.svd_p,
-    _linalg.triangular_solve_p,
+#: The jax/jaxlib versions the patch was tested with (results bit-identical, no hang).
+TESTED_WITH = ("0.10.2",)
+#: Environment variable: ``0`` switches the work-around off.
+ENV_SWITCH = "VERIFY_LAPACK_WORKAROUND"
+#: Names in ``jax._src.lax.linalg`` of the batched primitives whose CPU lowering calls LAPACK.
+PRIMITIVE_NAMES = (
+    "cholesky_p", "eig_p", "eigh_p", "geqrf_p", "hessenberg_p", "householder_product_p",
+    "lu_p", "ormqr_p", "schur_p", "svd_p", "triangular_solve_p",
 )
+#: What `apply` did: "applied", "not needed (jaxlib X)", "switched off (VERIFY_LAPACK_WORKAROUND=0)",
+#: "unavailable: <reason>", or "not applied yet".
+STATUS = "not applied yet"
+
+
+class LapackWorkaroundWarning(RuntimeWarning):
+    """The work-around could not be applied (a JAX internal it needs has changed)."""
 
 
 def inline_chunk(shapes) -> int:
@@ -88,7 +103,7 @@ def _chunked(prim, params, chunk, batch, *operands):
     return outs if prim.multiple_results else outs[0]
 
 
-def _sequential_batches(prim, entry):
+def _sequential_batches(mlir, prim, entry):
     original = entry.rule
 
     def rule(ctx, *args, **params):
@@ -113,16 +128,38 @@ def needed() -> bool:
     return version < FIXED_IN
 
 
-def apply() -> None:
-    """Re-register the CPU lowerings of `PRIMITIVES`; idempotent, and a no-op where not `needed`."""
-    if not needed():
-        return
-    cpu = mlir._platform_specific_lowerings["cpu"]
-    for prim in PRIMITIVES:
-        entry = cpu.get(prim) or mlir._lowerings.get(prim)
-        if entry is None or getattr(entry.rule, "wrapped_for_sequential_batches", False):
-            continue
-        mlir.register_lowering(prim, _sequential_batches(prim, entry), platform="cpu", inline=entry.inline)
+def apply() -> str:
+    """Re-register the CPU lowerings of the batched LAPACK primitives where `needed`.
 
+    Idempotent. Returns (and stores in `STATUS`) what it did; never raises: if a JAX internal
+    it needs is missing, it warns with `LapackWorkaroundWarning` and changes nothing."""
+    global STATUS
+    if os.environ.get(ENV_SWITCH, "").strip() == "0":
+        STATUS = f"switched off ({ENV_SWITCH}=0)"
+    elif not needed():
+        STATUS = f"not needed (jaxlib {jaxlib.__version__})"
+    else:
+        try:
+            from jax._src.interpreters import mlir
+            from jax._src.lax import linalg
 
-apply()
+            primitives = [getattr(linalg, name) for name in PRIMITIVE_NAMES]
+            cpu = mlir._platform_specific_lowerings["cpu"]
+            for prim in primitives:
+                entry = cpu.get(prim) or mlir._lowerings.get(prim)
+                if entry is None or getattr(entry.rule, "wrapped_for_sequential_batches", False):
+                    continue
+                rule = _sequential_batches(mlir, prim, entry)
+                mlir.register_lowering(prim, rule, platform="cpu", inline=entry.inline)
+            STATUS = "applied"
+        except (ImportError, AttributeError, KeyError, TypeError) as e:
+            STATUS = f"unavailable: {type(e).__name__}: {e}"
+            warnings.warn(
+                f"verify could not apply its work-around for jaxlib {jaxlib.__version__}'s batched LAPACK "
+                f"deadlock ({type(e).__name__}: {e}); it was tested with jax/jaxlib {', '.join(TESTED_WITH)}. "
+                f"Batched linear algebra runs unpatched and can hang on a 2-core CPU; jaxlib >= 0.11.2 "
+                f"does not need the work-around. Set {ENV_SWITCH}=0 to silence this warning.",
+                LapackWorkaroundWarning,
+                stacklevel=2,
+            )
+    return STATUS
