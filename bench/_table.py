@@ -10,6 +10,7 @@ import jax
 import jaxlib
 
 import verify
+from verify.tables import text_table
 
 
 def print_header() -> None:
@@ -30,10 +31,6 @@ def best_time(fn, repeat: int):
 
 
 def print_table(header: list[str], rows: list[list[str]], left: int = 1) -> None:
-    """Print `rows` under `header`; the first `left` columns left-aligned, the rest right."""
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
-    line = lambda cells: "  ".join(c.ljust(w) if i < left else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
-    print(line(header))
-    print(line(["-" * w for w in widths]))
-    for r in rows:
-        print(line(r))
+    """Print `rows` under `header` (`verify.tables.text_table`); the first `left` columns
+    left-aligned, the rest right-aligned."""
+    print(text_table(header, rows, right=range(left, len(header))))

@@ -29,6 +29,8 @@ import sys
 import time
 from typing import Any, Sequence, TextIO
 
+from verify.tables import text_table
+
 __all__ = ["main", "DEFAULT_N", "DEFAULT_SEED", "DEFAULT_OUT"]
 
 #: Instances per claim for ``verify check`` when ``--n`` is not given. One vmapped chunk
@@ -159,18 +161,6 @@ def _build_parser() -> argparse.ArgumentParser:
 def _truncate(text: str, width: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 3].rstrip() + "..."
-
-
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[int] = ()) -> str:
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-
-    def line(cells):
-        out = [
-            str(c).rjust(w) if i in right else str(c).ljust(w) for i, (c, w) in enumerate(zip(cells, widths))
-        ]
-        return "  ".join(out).rstrip()
-
-    return "\n".join([line(header), line(["-" * w for w in widths]), *[line(r) for r in rows]])
 
 
 def _fmt_margin(x: float) -> str:
@@ -307,7 +297,7 @@ def _cmd_list(args, out: TextIO, err: TextIO) -> int:
         return 0
     width = max(48, shutil.get_terminal_size((100, 24)).columns - 46)
     rows = [[c.id, c.kind, c.expected, _truncate(c.source, width)] for c in claims.values()]
-    print(_table(["id", "kind", "expected", "source"], rows), file=out)
+    print(text_table(["id", "kind", "expected", "source"], rows), file=out)
     return 0
 
 
@@ -389,7 +379,7 @@ def _cmd_check(args, argv: Sequence[str], imported: set[str], out: TextIO, err: 
                 [claim.id, _truncate(claim.source, _SOURCE_WIDTH), str(res.n), v, _fmt_margin(res.smallest_margin), f"{res.seconds:.1f}s"]
             )
         print(
-            _table(["claim", "source", "instances", "verdict", "smallest margin", "time"], rows, right=(2, 4, 5)),
+            text_table(["claim", "source", "instances", "verdict", "smallest margin", "time"], rows, right=(2, 4, 5)),
             file=out,
         )
         if args.params is not None:
@@ -441,7 +431,7 @@ def _cmd_reproduce(args, out: TextIO, err: TextIO) -> int:
             ["margin", _fmt_full(outcome.stored_margin), _fmt_full(outcome.recomputed_margin)],
         ]
         print(f"claim {outcome.claim_id}, instance {outcome.index} of seed {outcome.seed}", file=out)
-        print(_table(["", "stored", "recomputed"], rows), file=out)
+        print(text_table(["", "stored", "recomputed"], rows), file=out)
         if outcome.error:
             print(f"the stored instance breaks a hypothesis: {outcome.error}", file=out)
         if outcome.regenerated_identical:
