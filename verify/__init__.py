@@ -7,7 +7,8 @@ on the calling thread, which avoids a deadlock in those jaxlib versions
 
 Public API::
 
-    from verify import Claim, Evidence, register, get_claim, registry, sweep, compare
+    from verify import Claim, Evidence, register, get_claim, registry, sweep
+    from verify import compare, tolerance_margin, flag_margin, min_over, all_of, MarginCase
     import verify.landscape as landscape   # instruments
 
 Built-in claims live in `verify.claims`, one module per source.
@@ -22,11 +23,15 @@ from verify.claims.base import (
     REFUTED,
     Claim,
     Evidence,
+    MarginCase,
     all_of,
     compare,
+    flag_margin,
     get_claim,
+    min_over,
     register,
     registry,
+    tolerance_margin,
     validate_finite,
     verdict,
 )
@@ -44,17 +49,21 @@ __all__ = [
     "HOLDS",
     "INCONCLUSIVE",
     "InvalidInstanceError",
+    "MarginCase",
     "REFUTED",
     "RecordError",
     "SweepResult",
     "UnknownClaimError",
     "all_of",
     "compare",
+    "flag_margin",
     "get_claim",
     "make_instance",
+    "min_over",
     "register",
     "registry",
     "sweep",
+    "tolerance_margin",
     "validate_finite",
     "verdict",
 ]

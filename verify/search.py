@@ -84,10 +84,9 @@ class SweepResult:
 
 
 #: XLA options for the sweep's compiled checks. Compilation, not running, is most of a
-#: default sweep's time (``verify check --all`` at 64 instances: about 330 of 370 s on 2 cores,
-#: 2026-12-04), and most of the compilation is LLVM's. Its optimisation level 1 instead of
-#: the default 2 compiles the checks 2-3 times faster and runs them about as fast (the
-#: comparison is in ``bench/bench_engine.py``). Like any compiler setting it can change the
+#: default sweep's time on a CPU, and most of the compilation is LLVM's. Its optimisation
+#: level 1 instead of the default 2 compiles the checks 2-3 times faster and runs them about
+#: as fast (``bench/bench_engine.py --part c`` compares the two; numbers in the README). Like any compiler setting it can change the
 #: last bits of a result (FMA contraction), never the float64 arithmetic the tolerances
 #: are written for; the same seed still gives the same verdict and counterexample.
 SWEEP_COMPILER_OPTIONS = {"xla_backend_optimization_level": 1}
