@@ -55,7 +55,10 @@ def test_generate_check_determinism_and_vmap(claim):
     result = sweep(claim, 1, seed=0)
     single = claim.check_instance(make_instance(claim, 0, 0))
     assert result.verdicts[0] == verdict(single)
-    np.testing.assert_allclose(result.margins[0], float(single.margin), rtol=1e-9, atol=1e-12)
+    # Batched and single computations can differ in the last bits of the violation, which
+    # the margin divides by the tolerance: 1e-2 tolerance units is what the old relative
+    # atol of 1e-12 allowed at a tolerance of 1e-10, and far from any verdict change.
+    np.testing.assert_allclose(result.margins[0], float(single.margin), rtol=1e-9, atol=1e-2)
 
 
 @pytest.mark.parametrize("claim", CLAIMS, ids=lambda c: c.id)
