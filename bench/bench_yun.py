@@ -26,7 +26,7 @@ timings is shown. Nothing is asserted on time.
 Run from the repository root::
 
     python bench/bench_yun.py            # three cases up to ~5,000 parameters
-    python bench/bench_yun.py --quick    # one small case, a smoke run (< 1 min on 2 CPU cores)
+    python bench/bench_yun.py --quick    # one small case, a smoke run
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Hypothesis searches for counterexamples to the claims of `verify.claims.yun` (seed 004).
 
-Both statements are true (the module docstring derives them): they must hold on every
-instance drawn, and an inconclusive instance fails the test too. Beyond the claims' own grids:
+Both statements are true (`verify.claims.yun.dichotomy` derives them): they must hold on every
+instance drawn, and an inconclusive instance fails the test too. The claims' own grids are
+searched by `properties/test_claims.py`; here, beyond them:
 other widths, L = 1 instances of the multi-block theorem (cross-claim consistency: there the second
 condition always holds), a grid where the second condition generically fails (reported,
 never refuted), and the single-block gradient bound at points whose coordinates Hypothesis
@@ -18,19 +19,6 @@ from verify.claims import yun
 from verify.search import instances, targeted_verdict
 
 DICHOTOMY = get_claim("yun/dichotomy")
-SINGLE = get_claim("yun/single-block")
-
-
-@given(drawn=instances(DICHOTOMY))
-def test_dichotomy(drawn):
-    _, _, instance = drawn
-    assert targeted_verdict(DICHOTOMY, instance) == HOLDS
-
-
-@given(drawn=instances(SINGLE))
-def test_single_block(drawn):
-    _, _, instance = drawn
-    assert targeted_verdict(SINGLE, instance) == HOLDS
 
 
 @settings(max_examples=8)

@@ -335,12 +335,12 @@ def test_unknown_loss_is_rejected_everywhere():
 @pytest.mark.parametrize(
     "kwargs,msg",
     [
-        ({"depth": 0}, "depth must be an integer L >= 1; got 0"),
+        ({"depth": 0}, "depth (L, the number of blocks) must be an integer >= 1; got 0"),
         ({"depth": 2, "m": 0}, "m_2 (a width) must be an integer >= 1; got 0"),
         ({"depth": 1, "k": 0}, "k_1 (a width) must be an integer >= 1; got 0"),
         ({"depth": 2, "n": -1}, "n_1 (a width) must be an integer >= 1; got -1"),
         ({"depth": 2, "k": 1.5}, "k_1 (a width) must be an integer >= 1; got 1.5"),
-        ({"depth": True}, "depth must be an integer L >= 1; got True"),
+        ({"depth": True}, "depth (L, the number of blocks) must be an integer >= 1; got True"),
     ],
 )
 def test_bad_architecture(kwargs, msg):

@@ -1,5 +1,5 @@
-"""Unit tests of `verify.claims._yun_near_identity` (Yun, Sra & Jadbabaie, seed 004, the
-poster's near-identity section): the forward passes, the Lipschitz bound of the blocks, the
+"""Unit tests of the near-identity part of `verify.claims.yun` (Yun, Sra & Jadbabaie, seed 004,
+the poster's near-identity section): the forward passes, the Lipschitz bound of the blocks, the
 projection onto F_L's norm balls, the losses and the linear solver, the risk bound and its
 constant, the Rademacher estimator on the linear class (closed form), and bad input."""
 
@@ -15,7 +15,7 @@ import pytest
 from jax.test_util import check_grads
 
 from verify import HOLDS, InvalidInstanceError, verdict
-from verify.claims import _yun_near_identity as Y
+from verify.claims import yun as Y
 
 NEAR = Y.NearIdentityRisk()
 RAD = Y.RademacherComplexity()
@@ -290,13 +290,13 @@ def test_linear_class_estimate_is_exact_sign_by_sign_and_in_expectation():
     K = sigma.shape[0]
     w0 = _normal(111, (K, R, d))
     V0, U0 = _normal(112, (K, R, L, d, m)), _normal(113, (K, R, L, m, d))
-    S, lin = Y._sup_estimates_jit(x, sigma, w0, V0, U0, 20, 0.0)
+    S, lin = Y.rademacher_sup_estimates(x, sigma, w0, V0, U0, 20, 0.0)
     exact = np.array([np.linalg.norm(np.asarray(x).T @ np.asarray(s)) / n for s in sigma])
     np.testing.assert_allclose(np.asarray(S), exact, rtol=1e-13)
     np.testing.assert_allclose(np.asarray(lin), exact, rtol=1e-13)
     # d = 1: E|sum sigma_i x_i| / n by enumeration, a second closed form
     x1 = _normal(114, (n, 1))
-    S1, _ = Y._sup_estimates_jit(x1, sigma, w0[..., :1], V0[..., :1, :], U0[..., :1], 5, 0.0)
+    S1, _ = Y.rademacher_sup_estimates(x1, sigma, w0[..., :1], V0[..., :1, :], U0[..., :1], 5, 0.0)
     assert float(jnp.mean(S1)) == pytest.approx(float(jnp.mean(jnp.abs(sigma @ x1[:, 0]))) / n, rel=1e-13)
 
 
@@ -308,7 +308,7 @@ def test_lower_estimate_is_between_the_linear_class_and_the_bounds():
     assert float(est["upper"]) <= float(est["bound"])
     assert float(est["lower"]) <= float(est["estimate"]) <= float(est["upper"])
     assert float(est["std_error"]) > 0
-    cap = float(Y._function_bound(x, 3))
+    cap = float(Y.rademacher_function_bound(x, 3))
     assert float(jnp.max(est["per_sigma"])) <= cap
 
 
@@ -397,8 +397,8 @@ def test_near_identity_bad_instances(change, message):
 def test_near_identity_missing_array_and_bad_structure():
     base = {k: v for k, v in _instance(0).items() if k != "rho"}
     _raises(lambda: NEAR.check_instance(base), "instance must hold 'rho'")
-    _raises(lambda: NEAR.generate(jax.random.PRNGKey(0), L=0), "L must be an integer >= 1 (the number of residual blocks); got 0")
-    _raises(lambda: NEAR.generate(jax.random.PRNGKey(0), m=0), "m must be an integer >= 1 (the width of each block); got 0")
+    _raises(lambda: NEAR.generate(jax.random.PRNGKey(0), L=0), "L (the number of residual blocks) must be an integer >= 1; got 0")
+    _raises(lambda: NEAR.generate(jax.random.PRNGKey(0), m=0), "m (the width of each block) must be an integer >= 1; got 0")
     _raises(lambda: NEAR.generate(jax.random.PRNGKey(0), n=4, d=2), "n must be >= 2 d + 1 = 5 for the logistic instances")
 
 
@@ -426,15 +426,15 @@ def test_rademacher_bad_instances(change, message):
 
 def test_rademacher_functions_reject_bad_arguments():
     x, key = _normal(130, (5, 2)), jax.random.PRNGKey(0)
-    _raises(lambda: Y.rademacher_lower_estimate(key, x, 0), "L must be an integer >= 1 (the number of residual blocks); got 0")
-    _raises(lambda: Y.rademacher_lower_estimate(key, x, 2, width=0), "width must be an integer >= 1 (the hidden width of each block); got 0")
+    _raises(lambda: Y.rademacher_lower_estimate(key, x, 0), "L (the number of residual blocks) must be an integer >= 1; got 0")
+    _raises(lambda: Y.rademacher_lower_estimate(key, x, 2, width=0), "width (the hidden width of each block) must be an integer >= 1; got 0")
     _raises(lambda: Y.rademacher_lower_estimate(key, x, 2, n_sigma=1), "n_sigma must be >= 2")
     _raises(lambda: Y.rademacher_lower_estimate(key, x[0], 2), "x must have shape (n, d) with n, d >= 1; got shape (2,)")
     _raises(lambda: Y.rademacher_lower_estimate(key, x, 2, block_radius=-1.0), "block_radius must be >= 0; got -1.0")
     _raises(lambda: Y.rademacher_by_depth(key, x, []), "depths must hold at least one depth L >= 1")
-    _raises(lambda: Y.rademacher_by_depth(key, x, [2, 0]), "depths must be an integer >= 1")
-    _raises(lambda: RAD.generate(key, L=0), "L must be an integer >= 1 (the number of residual blocks); got 0")
-    _raises(lambda: RAD.generate(key, m=0), "m must be an integer >= 1 (the width of each block); got 0")
+    _raises(lambda: Y.rademacher_by_depth(key, x, [2, 0]), "depths (each one a number of residual blocks) must be an integer >= 1; got 0")
+    _raises(lambda: RAD.generate(key, L=0), "L (the number of residual blocks) must be an integer >= 1; got 0")
+    _raises(lambda: RAD.generate(key, m=0), "m (the width of each block) must be an integer >= 1; got 0")
 
 
 def test_claims_have_documentation_and_cite_the_seed():

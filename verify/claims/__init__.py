@@ -10,7 +10,6 @@ from verify.claims import representation  # noqa: F401
 from verify.claims import deep_linear  # noqa: F401
 from verify.claims import liu  # noqa: F401
 from verify.claims import yun  # noqa: F401
-from verify.claims import _yun_near_identity  # noqa: F401
 
 from verify.claims import base as _base  # noqa: E402
 

@@ -1,44 +1,7 @@
-"""Yun, Sra & Jadbabaie, "Are deep ResNets provably better than linear predictors?" (seed 004).
+"""Yun, Sra & Jadbabaie's theorem on deep ResNets (seed 004): critical points are at least as
+good as the best linear predictor or strict saddles; and its single-block case (Shamir 2018).
 
-The multi-block ResNet of the poster (section "Benign Landscape of Deep ResNets"). For an
-input x in R^{d_x},
-
-    h_1(x) = x + V_1 phi^1(x),
-    h_l(x) = h_{l-1}(x) + V_l phi^l(U_l h_{l-1}(x)),   l = 2, ..., L,
-    f_theta(x) = w^T h_L(x),
-
-with V_l in R^{d_x x n_l}, U_l in R^{m_l x d_x} (l >= 2; block 1 has no U), w in R^{d_x}, and
-each residual function phi^l : R^{m_l} -> R^{n_l} (m_1 = d_x) a feed-forward network with its
-own parameters z_l. The poster allows any feed-forward network; this module encodes one hidden
-layer of width k_l with a smooth activation sigma and a linear output,
-
-    phi^l(s) = A_l sigma(B_l s + b_l),   B_l in R^{k_l x m_l}, b_l in R^{k_l}, A_l in R^{n_l x k_l},
-
-with sigma = tanh or softplus (`ACTIVATIONS`; both C^infinity, so the risk is twice
-differentiable everywhere, as the theorem's Hessian needs). theta collects every U_l, V_l,
-z_l = (B_l, b_l, A_l) and w; `flatten_params` / `unflatten` (`jax.flatten_util.ravel_pytree`)
-turn it into one float64 vector for the instruments of `verify.landscape`.
-
-Risks (the empirical distribution of n samples stands for the data distribution P):
-
-    R(theta) = (1/n) sum_i l(f_theta(x_i); y_i),   R_lin = inf_t (1/n) sum_i l(t^T x_i; y_i),
-
-for the square loss l(p; y) = (p - y)^2 and the logistic loss l(p; y) = log(1 + exp(-y p)),
-y = +-1 (`LOSSES`): both convex and twice differentiable in p, as the theorem assumes.
-
-R_lin (`linear_fit`). Square loss: least squares (`jnp.linalg.lstsq`). Logistic loss: Newton's
-method with a backtracking line search from t = 0. Both come with a certified optimality gap
-(`linear_fit`): with g the gradient of the linear risk at the returned t and mu a lower bound
-on its Hessian on the ball B(t, rho), ||g|| <= mu rho / 2 proves that the infimum is attained
-inside that ball and that R_lin >= R_lin(t) - ||g||^2 / (2 mu) (`certified_gap`). For the
-logistic loss l''(p; y) = sigma(p) sigma(-p) is even in p and decreasing in |p|, so on the ball
-mu >= lambda_min((1/n) sum_i l''(|t^T x_i| + rho ||x_i||) x_i x_i^T); for the square loss the
-Hessian is the constant (2/n) X^T X. The generator makes logistic data non-separable by
-construction (the first d_x inputs appear twice, with opposite labels, and span R^{d_x}), so
-the infimum is attained: for every t != 0 some t^T x_j != 0, and one of the two copies of x_j
-has y t^T x_j < 0, so the risk grows without bound along every ray. Data that are not
-certified (for example separable ones, where R_lin is an unattained infimum) make the check
-inconclusive: the certified gap is then inf.
+The model, the risks R and R_lin and the certified linear fit are in `verify.claims.yun.model`.
 
 Why the theorem holds (a derivation by this module, used to state what "lambda_min < 0" must
 look like in floating point; the poster gives no proof). Write r_i = l'(f(x_i); y_i),
@@ -87,380 +50,49 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from typing import Any, Mapping
 
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jax.flatten_util import ravel_pytree
 
-from verify.landscape import search_and_classify, type_counts
-from verify.claims.base import Claim, Evidence, register
+from verify.claims._common import raise_problems
+from verify.claims.base import Claim, Evidence, MarginCase, min_over, register, tolerance_margin
+from verify.claims.yun.model import (
+    ACTIVATIONS,
+    SEED_004,
+    Architecture,
+    _check_loss,
+    activation_codes,
+    architecture_of,
+    empirical_risk,
+    flatten_params,
+    init_params,
+    linear_fit,
+    loss_code,
+    loss_derivative,
+    loss_second_derivative,
+    make_data,
+    problem_scales,
+    resnet_forward,
+)
 from verify.errors import InvalidInstanceError
-from verify.landscape import PointType, is_critical, lambda_max, lambda_min
+from verify.landscape import PointType, is_critical, lambda_max, lambda_min, search_and_classify, type_counts
 from verify.tolerances import TOLERANCES
 
 __all__ = [
-    "SEED_004",
-    "LOSSES",
-    "ACTIVATIONS",
-    "Architecture",
-    "architecture_of",
-    "validate_architecture",
-    "init_params",
-    "flatten_params",
-    "activation_codes",
-    "resnet_forward",
-    "loss_code",
-    "per_sample_loss",
-    "loss_derivative",
-    "loss_second_derivative",
-    "empirical_risk",
-    "problem_scales",
-    "LinearFit",
-    "linear_fit",
-    "certified_gap",
     "Conditions",
     "hypothesis_conditions",
     "promised_curvature",
     "single_block_bound",
     "PointReport",
     "dichotomy_at",
-    "make_data",
+    "KAPPA_CAP",
+    "FINDER_STEPS",
+    "STARTS",
+    "SAMPLES",
     "Dichotomy",
     "SingleBlock",
 ]
-
-SEED_004 = "shared/seeds/004_b91220a50cbb67a9.txt"
-
-#: Supported losses: convex and twice differentiable in p (the theorem's hypothesis on l).
-LOSSES = ("square", "logistic")
-#: Supported activations of the residual functions, by code (instances store the code).
-ACTIVATIONS = ("tanh", "softplus")
-
-
-# ------------------------------------------------------------------ the architecture
-
-
-@dataclasses.dataclass(frozen=True)
-class Architecture:
-    """Shapes of the ResNet: input dimension d_x and, per block l = 1..L, the widths
-    (m_l, k_l, n_l) of phi^l: input (m_1 = d_x), hidden and output."""
-
-    d: int
-    m: tuple[int, ...]
-    k: tuple[int, ...]
-    n: tuple[int, ...]
-
-    @property
-    def depth(self) -> int:
-        return len(self.n)
-
-    def __post_init__(self):
-        validate_architecture(self.d, self.m, self.k, self.n)
-
-    @classmethod
-    def make(cls, d: int, depth: int, m: int = 1, k: int = 2, n: int = 2) -> "Architecture":
-        """All blocks alike: m_l = m (l >= 2), k_l = k, n_l = n."""
-        if isinstance(depth, bool) or not isinstance(depth, (int, np.integer)) or depth < 1:
-            raise ValueError(f"depth must be an integer L >= 1; got {depth!r}")
-        return cls(d, (d,) + (m,) * (depth - 1), (k,) * depth, (n,) * depth)
-
-    def shapes(self) -> dict[str, tuple[int, ...]]:
-        """Parameter name -> shape: ``w``, and per block ``V{l}``, ``U{l}`` (l >= 2),
-        ``B{l}``, ``b{l}``, ``A{l}``."""
-        out = {"w": (self.d,)}
-        for i in range(self.depth):
-            l = i + 1
-            out[f"V{l}"] = (self.d, self.n[i])
-            if l >= 2:
-                out[f"U{l}"] = (self.m[i], self.d)
-            out[f"B{l}"] = (self.k[i], self.m[i])
-            out[f"b{l}"] = (self.k[i],)
-            out[f"A{l}"] = (self.n[i], self.k[i])
-        return out
-
-    @property
-    def size(self) -> int:
-        return int(sum(np.prod(s) for s in self.shapes().values()))
-
-
-def _is_int(v) -> bool:
-    return not isinstance(v, bool) and isinstance(v, (int, np.integer))
-
-
-def validate_architecture(d, m, k, n) -> None:
-    """Raise ValueError naming every width that is not a positive integer, and m_1 != d_x."""
-    problems = []
-    if not _is_int(d) or d < 1:
-        problems.append(f"d (the input dimension d_x) must be an integer >= 1; got {d!r}")
-    if not (len(m) == len(k) == len(n)) or len(n) < 1:
-        problems.append(
-            f"m, k, n must hold one width per block and depth L >= 1; got lengths "
-            f"{len(m)}, {len(k)}, {len(n)}"
-        )
-    for name, ws in (("m", m), ("k", k), ("n", n)):
-        for i, v in enumerate(ws):
-            if not _is_int(v) or v < 1:
-                problems.append(f"{name}_{i + 1} (a width) must be an integer >= 1; got {v!r}")
-    if not problems and m[0] != d:
-        problems.append(f"m_1 must equal d_x = {d} (block 1 reads x itself); got {m[0]}")
-    if problems:
-        raise ValueError("; ".join(problems))
-
-
-def init_params(key, arch: Architecture, scale=1.0) -> dict[str, jax.Array]:
-    """Gaussian parameters: each matrix entry N(0, scale^2 / fan_in), biases N(0, scale^2 / 4)."""
-    shapes = arch.shapes()
-    keys = jax.random.split(key, len(shapes))
-    out = {}
-    for kk, (name, shape) in zip(keys, sorted(shapes.items())):
-        fan_in = shape[-1] if len(shape) == 2 else 4
-        out[name] = scale * jax.random.normal(kk, shape, jnp.float64) / jnp.sqrt(fan_in)
-    return out
-
-
-def flatten_params(params: Mapping[str, jax.Array]):
-    """``(theta, unflatten)``: the flat float64 vector of all parameters and its inverse
-    (`jax.flatten_util.ravel_pytree`; names in sorted order)."""
-    theta, unflatten = ravel_pytree(dict(params))
-    return jnp.asarray(theta, jnp.float64), unflatten
-
-
-def architecture_of(params: Mapping[str, Any]) -> Architecture:
-    """The architecture a parameter dict describes (raises ValueError if inconsistent)."""
-    names = set(params)
-    depth = sum(1 for nm in names if re.fullmatch(r"V\d+", nm))
-    want = {"w"} | {f"{p}{l}" for l in range(1, depth + 1) for p in "VBbA"} | {
-        f"U{l}" for l in range(2, depth + 1)
-    }
-    if depth < 1 or names != want:
-        raise ValueError(
-            f"params must hold w and, per block l = 1..L (L >= 1), V_l, B_l, b_l, A_l and U_l "
-            f"(l >= 2); got names {sorted(names)}"
-        )
-    d = int(np.shape(params["w"])[0])
-    m = tuple([d] + [int(np.shape(params[f"U{l}"])[0]) for l in range(2, depth + 1)])
-    k = tuple(int(np.shape(params[f"b{l}"])[0]) for l in range(1, depth + 1))
-    n = tuple(int(np.shape(params[f"V{l}"])[1]) for l in range(1, depth + 1))
-    arch = Architecture(d, m, k, n)
-    bad = [
-        f"{nm} has shape {tuple(np.shape(params[nm]))}, expected {s}"
-        for nm, s in arch.shapes().items()
-        if tuple(np.shape(params[nm])) != s
-    ]
-    if bad:
-        raise ValueError("params have inconsistent shapes: " + "; ".join(bad))
-    return arch
-
-
-# ------------------------------------------------------------------ forward pass and risk
-
-
-def _activation(codes, l, s):
-    """sigma_l(s) for the activation code of block l (0 tanh, 1 softplus); traced codes work:
-    both are computed and one selected (elementwise, cheap)."""
-    c = codes[l]
-    return jnp.where(c == 0, jnp.tanh(s), jax.nn.softplus(s))
-
-
-def activation_codes(activation, depth: int) -> jax.Array:
-    """Float codes (one per block) for an activation name, a sequence of names or codes."""
-    if isinstance(activation, str):
-        activation = (activation,) * depth
-    if isinstance(activation, (tuple, list)) and all(isinstance(a, str) for a in activation):
-        bad = [a for a in activation if a not in ACTIVATIONS]
-        if bad:
-            raise ValueError(f"activation must be one of {ACTIVATIONS}; got {bad[0]!r}")
-        if len(activation) != depth:
-            raise ValueError(f"activation must name one activation per block ({depth}); got {len(activation)}")
-        return jnp.asarray([float(ACTIVATIONS.index(a)) for a in activation], jnp.float64)
-    return jnp.asarray(activation, jnp.float64)
-
-
-def resnet_forward(params, x, activation="tanh", return_residuals: bool = False):
-    """``(f, h_L)`` for the rows of `x` (shape (n, d_x)): f of shape (n,), h_L of shape (n, d_x);
-    with `return_residuals`, also the list of phi^l(.) outputs, each of shape (n, n_l).
-
-    `activation`: a name from `ACTIVATIONS`, one name per block, or float codes per block."""
-    depth = sum(1 for nm in params if re.fullmatch(r"V\d+", nm))
-    codes = activation_codes(activation, depth)
-    _check_data(x, None, np.shape(params["w"])[0])
-
-    def phi(l, s):
-        pre = s @ params[f"B{l}"].T + params[f"b{l}"]
-        return _activation(codes, l - 1, pre) @ params[f"A{l}"].T
-
-    residuals = [phi(1, x)]
-    h = x + residuals[0] @ params["V1"].T
-    for l in range(2, depth + 1):
-        residuals.append(phi(l, h @ params[f"U{l}"].T))
-        h = h + residuals[-1] @ params[f"V{l}"].T
-    if return_residuals:
-        return h @ params["w"], h, residuals
-    return h @ params["w"], h
-
-
-def _check_data(x, y, d=None) -> None:
-    """Static shape checks (they hold under jit): x (n, d_x), y (n,)."""
-    xs = np.shape(x)
-    if len(xs) != 2 or (d is not None and xs[1] != d):
-        want = f"(n, {d})" if d is not None else "(n, d_x)"
-        raise ValueError(f"x must have shape {want} (d_x from w); got shape {xs}")
-    if y is not None and np.shape(y) != (xs[0],):
-        raise ValueError(f"y must have shape ({xs[0]},) to match x of shape {xs}; got shape {np.shape(y)}")
-
-
-def _check_loss(loss: str) -> None:
-    if loss not in LOSSES:
-        raise ValueError(
-            f"loss must be one of {LOSSES} (convex and twice differentiable in p); got {loss!r}"
-        )
-
-
-def _select(loss, square, logistic):
-    """Dispatch on the loss: a name from `LOSSES` (decided when tracing) or a float code
-    (0 square, 1 logistic; may be traced: both branches are computed and one selected, so
-    one compiled check serves both losses). `square`, `logistic`: thunks returning pytrees."""
-    if isinstance(loss, str):
-        _check_loss(loss)
-        return square() if loss == "square" else logistic()
-    code = jnp.asarray(loss)
-    return jax.tree_util.tree_map(lambda a, b: jnp.where(code == 0, a, b), square(), logistic())
-
-
-def loss_code(loss: str) -> float:
-    """The float code of a loss name (instances store the code)."""
-    _check_loss(loss)
-    return float(LOSSES.index(loss))
-
-
-def per_sample_loss(p, y, loss):
-    """l(p; y): ``"square"`` (p - y)^2, ``"logistic"`` log(1 + exp(-y p)) with y = +-1
-    (`loss`: a name or a float code, see `_select`)."""
-    return _select(loss, lambda: (p - y) ** 2, lambda: jax.nn.softplus(-y * p))
-
-
-def loss_derivative(p, y, loss):
-    """l'(p; y) in p."""
-    return _select(loss, lambda: 2.0 * (p - y), lambda: -y * jax.nn.sigmoid(-y * p))
-
-
-def loss_second_derivative(p, y, loss):
-    """l''(p; y) in p: 2 (square), sigma(p) sigma(-p) (logistic, y^2 = 1)."""
-    return _select(
-        loss, lambda: 2.0 * jnp.ones_like(p), lambda: jax.nn.sigmoid(p) * jax.nn.sigmoid(-p)
-    )
-
-
-def empirical_risk(params, x, y, loss, activation="tanh"):
-    """R(theta) = (1/n) sum_i l(f_theta(x_i); y_i)."""
-    _check_data(x, y, np.shape(params["w"])[0])
-    f, _ = resnet_forward(params, x, activation)
-    return jnp.mean(per_sample_loss(f, y, loss))
-
-
-# ------------------------------------------------------------------ the linear baseline
-
-#: Newton iterations for the logistic linear fit (quadratic convergence: a handful suffice
-#: from t = 0 once the line search has brought t near t*; 40 leaves a wide margin).
-NEWTON_STEPS = 40
-#: Step sizes tried by the backtracking line search: 1, 1/2, ..., 2^-30.
-_STEPS = 2.0 ** -jnp.arange(31.0)
-#: Radii (relative to max(||t||, 1)) of the balls tried by the certificate.
-CERTIFICATE_RADII = (1e-6, 1e-4, 1e-2, 1.0)
-
-
-@jax.tree_util.register_dataclass
-@dataclasses.dataclass(frozen=True)
-class LinearFit:
-    """The best linear predictor t (approximately) and the certificate of its optimality.
-
-    Attributes:
-      t: the fitted coefficients.
-      risk: R_lin(t) = (1/n) sum_i l(t^T x_i; y_i), an upper bound on R_lin.
-      gap: certified bound on R_lin(t) - R_lin (inf when nothing is certified).
-      grad_norm: ||grad R_lin(t)||.
-      mu: the curvature lower bound used by the certificate (on the ball of radius `radius`).
-      radius: the radius rho of the ball containing the minimiser (inf when not certified).
-    """
-
-    t: jax.Array
-    risk: jax.Array
-    gap: jax.Array
-    grad_norm: jax.Array
-    mu: jax.Array
-    radius: jax.Array
-
-    @property
-    def lower(self):
-        """A certified lower bound on R_lin (exact arithmetic)."""
-        return self.risk - self.gap
-
-
-def _linear_risk(t, x, y, loss):
-    return jnp.mean(per_sample_loss(x @ t, y, loss))
-
-
-def certified_gap(t, x, y, loss):
-    """``(gap, mu, rho)``: R_lin(t) - R_lin <= gap, certified by strong convexity on a ball.
-
-    If the Hessian of the linear risk F is >= mu I on B(t, rho) and g = grad F(t) has
-    ||g|| <= mu rho / 2, then on the ball F(t + s) >= F(t) + g^T s + mu ||s||^2 / 2
-    >= F(t) - ||g||^2 / (2 mu), and on its boundary F >= F(t) - ||g|| rho + mu rho^2 / 2 >= F(t);
-    by convexity F >= F(t) along every ray beyond the ball. So the infimum is attained in the
-    ball and is at least F(t) - ||g||^2 / (2 mu). mu: (2/n) lambda_min(X^T X) for the square
-    loss; for the logistic loss l'' is even and decreasing in |p|, so on the ball
-    mu >= lambda_min((1/n) sum_i l''(|t^T x_i| + rho ||x_i||) x_i x_i^T). The smallest gap
-    over the radii `CERTIFICATE_RADII` (times max(||t||, 1)) is returned; inf (and rho = inf)
-    when no radius certifies."""
-    g = jax.grad(_linear_risk)(t, x, y, loss)
-    gnorm = jnp.linalg.norm(g)
-    z = jnp.abs(x @ t)
-    xnorm = jnp.linalg.norm(x, axis=1)
-    n = x.shape[0]
-    rhos = jnp.asarray(CERTIFICATE_RADII) * jnp.maximum(jnp.linalg.norm(t), 1.0)
-
-    def mu_at(rho):
-        curv = loss_second_derivative(z + rho * xnorm, y, loss)
-        return jnp.linalg.eigvalsh((x * curv[:, None]).T @ x / n)[0]
-
-    mus = jax.vmap(mu_at)(rhos)
-    ok = (mus > 0) & (gnorm <= 0.5 * mus * rhos)
-    gaps = jnp.where(ok, gnorm**2 / (2.0 * jnp.where(mus > 0, mus, 1.0)), jnp.inf)
-    best = jnp.argmin(gaps)
-    return gaps[best], mus[best], jnp.where(ok[best], rhos[best], jnp.inf)
-
-
-def linear_fit(x, y, loss) -> LinearFit:
-    """R_lin and its minimiser: least squares (square loss) or damped Newton (logistic loss),
-    with the certificate of `certified_gap`. Pure JAX. `loss`: a name, or a float code (both
-    fits are computed and one selected)."""
-    _check_data(x, y)
-    if not isinstance(loss, str):
-        return _select(loss, lambda: linear_fit(x, y, "square"), lambda: linear_fit(x, y, "logistic"))
-    _check_loss(loss)
-    d = x.shape[1]
-    if loss == "square":
-        t = jnp.linalg.lstsq(x, y)[0]
-    else:
-        risk = lambda t: _linear_risk(t, x, y, loss)
-
-        def step(t, _):
-            g = jax.grad(risk)(t)
-            h = jax.hessian(risk)(t)
-            delta = jnp.linalg.solve(h + 1e-300 * jnp.eye(d), g)
-            f0 = risk(t)
-            trial = jax.vmap(lambda s: risk(t - s * delta))(_STEPS)
-            armijo = jnp.isfinite(trial) & (trial <= f0 - 1e-4 * _STEPS * jnp.dot(g, delta))
-            j = jnp.argmax(armijo)
-            t_new = jnp.where(armijo[j] & jnp.all(jnp.isfinite(delta)), t - _STEPS[j] * delta, t)
-            return t_new, None
-
-        t, _ = jax.lax.scan(step, jnp.zeros(d, jnp.float64), None, length=NEWTON_STEPS)
-    gap, mu, rho = certified_gap(t, x, y, loss)
-    gnorm = jnp.linalg.norm(jax.grad(_linear_risk)(t, x, y, loss))
-    return LinearFit(t=t, risk=_linear_risk(t, x, y, loss), gap=gap, grad_norm=gnorm, mu=mu, radius=rho)
 
 
 # ------------------------------------------------------------------ the theorem's conditions
@@ -598,14 +230,6 @@ class PointReport:
     loss_scale: jax.Array
 
 
-def problem_scales(x, y, loss):
-    """``(curvature floor, loss scale)``: max l'' times lambda_max(X^T X / n) (the curvature
-    of the risk in w at V = 0), and the risk of the zero predictor (1/n) sum l(0; y_i)."""
-    top = _select(loss, lambda: jnp.asarray(2.0), lambda: jnp.asarray(0.25))
-    cov = x.T @ x / x.shape[0]
-    return top * jnp.linalg.eigvalsh(cov)[-1], jnp.mean(per_sample_loss(jnp.zeros_like(y), y, loss))
-
-
 def dichotomy_at(params, x, y, loss, activation="tanh", method: str = "auto", fit=None) -> PointReport:
     """Evaluate the Theorem's conclusion and conditions at `params`, for any network size.
 
@@ -647,37 +271,6 @@ def dichotomy_at(params, x, y, loss, activation="tanh", method: str = "auto", fi
 #: kappa / hess_scale is reported capped here, so that an infinite kappa (a case the
 #: derivation excludes) does not make the evidence non-finite and hide a refutation.
 KAPPA_CAP = 1e6
-
-
-# ------------------------------------------------------------------ data and instances
-
-#: Probability of a flipped label in logistic data (label noise).
-LABEL_NOISE = 0.2
-
-
-def make_data(key, d: int, n: int, loss: str):
-    """``(x, y)``: n inputs x_i ~ N(0, I_{d_x}) and targets from a random smooth teacher.
-
-    Square loss: y = a^T x + tanh(x B) c + 0.3 z (real). Logistic loss: y = sign of the same
-    teacher, each label flipped with probability `LABEL_NOISE`, and x_{d+j} = x_j,
-    y_{d+j} = -y_j for j < d_x: the data are then not linearly separable through the origin
-    (module docstring), so R_lin is attained. Needs n >= 2 d_x for the logistic loss."""
-    _check_loss(loss)
-    if loss == "logistic" and n < 2 * d:
-        raise ValueError(f"n must be >= 2 d_x = {2 * d} for logistic data; got n={n}")
-    kx, ka, kb, kc, kz, kf = jax.random.split(key, 6)
-    x = jax.random.normal(kx, (n, d), jnp.float64)
-    a = jax.random.normal(ka, (d,)) / jnp.sqrt(d)
-    b = jax.random.normal(kb, (d, 3)) * 2.0 / jnp.sqrt(d)
-    c = jax.random.normal(kc, (3,))
-    teacher = x @ a + jnp.tanh(x @ b) @ c
-    if loss == "square":
-        return x, teacher + 0.3 * jax.random.normal(kz, (n,))
-    labels = jnp.where(teacher >= 0, 1.0, -1.0)
-    labels = jnp.where(jax.random.bernoulli(kf, LABEL_NOISE, (n,)), -labels, labels)
-    x = x.at[d : 2 * d].set(x[:d])
-    labels = labels.at[d : 2 * d].set(-labels[:d])
-    return x, labels
 
 
 def _start_params(instance) -> dict[str, jax.Array]:
@@ -750,9 +343,23 @@ def _validate_instance(instance, depth: int | None = None) -> Architecture:
             f"activation must have shape ({arch.depth},) with codes in "
             f"{{{', '.join(f'{i}: {a}' for i, a in enumerate(ACTIVATIONS))}}}; got {act.tolist()!r}"
         )
-    if problems:
-        raise InvalidInstanceError("; ".join(problems))
+    raise_problems(problems)
     return arch
+
+
+def _at_linear_predictor(instance):
+    """`instance` (square loss) with every start moved to the best linear predictor written as
+    a ResNet: V_l = A_l = B_l = b_l = 0 (U_l kept) and w = t* (`linear_fit`). There h_L = x,
+    R = R_lin, grad R = 0 up to rounding, and the Hessian is diag(2 X^T X / n, 0) (every
+    second derivative of f through a block contains a zero factor; tanh(0) = 0): a critical
+    point with lambda_min = 0, which the finders do not leave. Margin cases use it."""
+    out = {k: np.array(v) for k, v in instance.items()}
+    fit = linear_fit(jnp.asarray(out["x"]), jnp.asarray(out["y"]), "square")
+    for name in out:
+        if re.fullmatch(r"starts_[VABb]\d+", name):
+            out[name] = np.zeros_like(out[name])
+    out["starts_w"] = np.broadcast_to(np.asarray(fit.t), out["starts_w"].shape).copy()
+    return out
 
 
 def _setup(instance):
@@ -769,8 +376,8 @@ def _setup(instance):
 
 
 #: Steps of each critical-point finder per start (`search_and_classify`). The loops run a
-#: fixed number of steps, so run time is proportional: 80 found 93 critical points where 150
-#: found 101 (16 instances of the dichotomy grid), at about half the run time.
+#: fixed number of steps, so run time is proportional to it; 80 finds nearly as many
+#: critical points as 150 on the dichotomy grid, in about half the time (README).
 FINDER_STEPS = 80
 #: Starting points per instance: half to the saddle-seeking Levenberg-Marquardt finder, half
 #: to saddle-free Newton with a Levenberg-Marquardt polish.
@@ -787,10 +394,6 @@ def _common_measured(c, fit, loss_scale):
         "linear_gap_relative": fit.gap / loss_scale,
         "loss_scale": loss_scale,
     }
-
-
-def _min_over(mask, values, empty=1.0):
-    return jnp.min(jnp.where(mask, values, empty))
 
 
 def _count(mask):
@@ -829,8 +432,7 @@ class Dichotomy(Claim):
       * conclusion at each critical point meeting both: better than linear when
         (R - R_lin_lower) / loss_scale <= loss_equal, R_lin_lower the certified lower bound on
         R_lin (`linear_fit`); a strict saddle when lambda_min < -eig_zero * hess_scale.
-        margin = max(loss_equal - gap, -lambda_min / hess_scale - eig_zero), smallest over
-        points. Neither, at a point where the theorem's negative eigenvalue must be at least
+        Neither, at a point where the theorem's negative eigenvalue must be at least
         kappa >= 2 eig_zero hess_scale (the larger of `promised_curvature` and b^2 / (A + b)
         with b = max_l ||c_l|| measured: large enough to be seen; module docstring), is a
         violation (refuted). Neither, with a smaller kappa (the excess over R_lin is so small
@@ -839,6 +441,13 @@ class Dichotomy(Claim):
         conditions that is worse than linear without clear negative curvature.
       NaN or inf anywhere (including an uncertified R_lin: `linear_gap_certified` = inf) makes
       the instance inconclusive. Measured: counts of each kind of point.
+
+    Margin: the smallest, over the critical points meeting both conditions (unresolved ones
+    left out; 1 when there are none), of the larger of two parts: 1 - gap / loss_equal with
+    gap = (R - R_lin_lower) / loss_scale (1 when R equals the certified R_lin, 0 at
+    R = R_lin + loss_equal loss_scale), and -lambda_min / (eig_zero hess_scale) - 1 (0 at the
+    edge of the classifier's zero band, lambda_min = -eig_zero hess_scale; 1 one band-width
+    beyond it). A point that is neither better than linear nor a strict saddle has both < 0.
 
     Instances (`_generate`): x_i ~ N(0, I), targets from a random teacher with noise
     (logistic: labels with 20% flips and a built-in non-separable pair per input direction,
@@ -849,14 +458,7 @@ class Dichotomy(Claim):
     adds L = 1 and L = 2 (where (2) holds too), other widths (k_l = n_l = 1; and d_x = 4,
     m_l = 2, k_l = n_l = 3) and d_x = 2, L = 3, where sum m_l = d_x and (2)
     generically fails: there the points are reported only. Other sizes from the command line:
-    ``verify check yun/dichotomy --params '{"d": 5, "depth": 4}' --n 16`` held on all 16
-    instances in 45 s (2026-12-05). Measured (`sweep(claim, 64)`,
-    2026-12-04): 384 critical points, 294 meeting both conditions (216 better than linear, 78
-    strict saddles worse than linear, no violation); 90 failing (1), all logistic points
-    where the network saturates (l'' underflows on most samples), none of them worse than
-    linear without negative curvature; and the derivation's bound lambda_min <= -kappa held
-    at every critical point that meets (2), with or without (1) (`max_derivation_slack`
-    <= -9e-17).
+    ``verify check yun/dichotomy --params '{"d": 5, "depth": 4}' --n 16``.
 
     References: [1] Yun, Sra & Jadbabaie, main theorem on deep ResNets (arXiv:1907.03922); seed 004
     (`shared/seeds/004_b91220a50cbb67a9.txt`), "Benign Landscape of Deep ResNets", Theorem.
@@ -886,6 +488,22 @@ class Dichotomy(Claim):
 
     def check(self, instance):
         return _dichotomy_evidence(instance)
+
+    def margin_cases(self):
+        start = self.generate(jax.random.PRNGKey(0), loss="square", activation="tanh")
+        return (
+            MarginCase(
+                "every start at the linear predictor as a ResNet (V_l = A_l = B_l = b_l = 0, "
+                "w = t*; square loss, tanh): a critical point with R = R_lin and lambda_min = 0, "
+                "the bound R <= R_lin attained with equality",
+                _at_linear_predictor(start),
+                1.0,
+                # R and R_lin(t*) are the same float64 sum there (h_L = x exactly); what is left
+                # is least squares' certified gap (~1e-20 of the loss scale) and the finders'
+                # steps of ~1e-16, about 1e-7 tolerance units.
+                atol=1e-3,
+            ),
+        )
 
 
 def _dichotomy_evidence(instance):
@@ -917,8 +535,13 @@ def _dichotomy_evidence(instance):
     violation = neither & resolvable
     unresolved = neither & ~resolvable
     undecided = (c.point_type == PointType.INCONCLUSIVE) & met & ~better & (lam >= -eig_zero)
-    point_margin = jnp.maximum(loss_equal - gap, -lam - eig_zero)
-    margin = _min_over(crit & met & ~unresolved, point_margin)
+    # On the margin scale (class docstring): better than linear, in units of loss_equal; a
+    # strict saddle, lambda_min beyond the zero band's edge -eig_zero, in units of eig_zero
+    # (1 - (lam + 2 eig_zero) / eig_zero = -lam / eig_zero - 1).
+    better_margin = tolerance_margin(gap, loss_equal)
+    saddle_margin = tolerance_margin(lam + 2.0 * eig_zero, eig_zero)
+    point_margin = jnp.maximum(better_margin, saddle_margin)
+    margin = min_over(crit & met & ~unresolved, point_margin)
     fails = crit & ~met
     return Evidence(
         margin=margin,
@@ -938,9 +561,9 @@ def _dichotomy_evidence(instance):
             "n_condition_2_fails": _count(crit & (row_gap > TOLERANCES["yun_row_space_deficient"])),
             "n_condition_fails_worse_without_negative_curvature": _count(fails & ~better & ~saddle),
             "max_gap_met": jnp.max(jnp.where(crit & met, gap, -1.0)),
-            "min_gap_met": _min_over(crit & met, gap),
-            "min_lambda_min_relative_met": _min_over(crit & met, lam),
-            "min_kappa_worse_met": _min_over(crit & met & ~better, kappa, KAPPA_CAP),
+            "min_gap_met": min_over(crit & met, gap),
+            "min_lambda_min_relative_met": min_over(crit & met, lam),
+            "min_kappa_worse_met": min_over(crit & met & ~better, kappa, KAPPA_CAP),
             # The derivation's bound lambda_min <= -kappa at every critical point that meets the
             # second condition, whether or not it meets the first (module docstring): the
             # largest lambda_min / hess_scale + kappa / hess_scale among them, <= 0 up to
@@ -966,9 +589,8 @@ class SingleBlock(Claim):
         R(theta) - R_lin(t) <= ||t|| ||grad_w R - V_1 grad_{V_1} R^T w / ||w||^2|| + |w^T grad_w R|
     for the fitted linear predictor t (`linear_fit`).
 
-    Check: the starts and the points the finders reach (`search_and_classify`, as in
-    `Dichotomy`); margin = loss_equal - (R - R_lin(t) - bound) / loss_scale, smallest over
-    the points with w != 0. Counted (the counts do not enter the verdict): critical points
+    Check: the bound at the starts and at the points the finders reach (`search_and_classify`,
+    as in `Dichotomy`), at every one with w != 0. Counted (the counts do not enter the verdict): critical points
     with ||w|| > yun_w_nonzero * max(||theta||, 1), how many of them are better than linear as
     stated (R <= R_lin_lower + loss_equal * loss_scale, R_lin_lower certified) and how many
     only within the bound (a point classified critical can be ~1e-8 from the critical point,
@@ -977,10 +599,13 @@ class SingleBlock(Claim):
     hypothesis w* != 0 is needed (at w = 0 the risk is that of the zero predictor).
     NaN or inf (an uncertified R_lin included) makes the instance inconclusive.
 
+    Margin: the smallest, over the starts and end points with w != 0 (1 when there are none),
+    of 1 - (R - R_lin(t) - bound) / (loss_equal loss_scale): 1 when the bound is attained with
+    equality (R - R_lin(t) = bound, as at the linear predictor, where both are 0), 0 when R
+    exceeds R_lin(t) + bound by loss_equal loss_scale.
+
     Instances: as `Dichotomy` with L = 1 (d_x = 3, k_1 = n_1 = 2; loss and activation drawn
-    per instance). Measured (`sweep(claim, 64)`, 2026-12-04): 364 critical points, the 309
-    with w != 0 all within 3e-16 (relative) of R_lin or below it; the 55 with w = 0 (found
-    with ||w|| <= 3e-29) all worse than linear, so the hypothesis w* != 0 cannot be dropped.
+    per instance).
 
     References: [1] Yun, Sra & Jadbabaie (arXiv:1907.03922), after the main theorem; [2] Shamir 2018
     (arXiv:1804.06739); seed 004 (`shared/seeds/004_b91220a50cbb67a9.txt`), the bullet after
@@ -1010,6 +635,21 @@ class SingleBlock(Claim):
     def check(self, instance):
         return _single_block_evidence(instance)
 
+    def margin_cases(self):
+        start = self.generate(jax.random.PRNGKey(0), loss="square", activation="tanh")
+        return (
+            MarginCase(
+                "every start at the linear predictor as a ResNet (V_1 = A_1 = B_1 = b_1 = 0, "
+                "w = t*; square loss): R - R_lin(t*) = 0 = the bound, attained with equality",
+                _at_linear_predictor(start),
+                1.0,
+                # Both sides are 0 up to rounding: R - R_lin(t*) is one float64 sum minus the
+                # same sum, the bound ||t*|| ||grad_w R|| is ~1e-16 of the loss scale, about
+                # 1e-7 tolerance units.
+                atol=1e-3,
+            ),
+        )
+
 
 def _single_block_evidence(instance):
     loss, x, y, codes, risk, flat, unflatten, fit, curvature, loss_scale = _setup(instance)
@@ -1026,8 +666,9 @@ def _single_block_evidence(instance):
 
     nz_s, bound_s, excess_s = jax.vmap(at)(flat)
     nz_e, bound_e, excess_e = jax.vmap(at)(points)
-    margin_s = jnp.where(nz_s, loss_equal - (excess_s - bound_s), 1.0)
-    margin_e = jnp.where(nz_e, loss_equal - (excess_e - bound_e), 1.0)
+    # On the margin scale, over the points with w != 0 (vacuous 1 where there are none).
+    margin_s = min_over(nz_s, tolerance_margin(excess_s - bound_s, loss_equal))
+    margin_e = min_over(nz_e, tolerance_margin(excess_e - bound_e, loss_equal))
     crit = is_critical(c)
     gap = (c.loss - fit.lower) / loss_scale
     w_norm = jax.vmap(lambda th: jnp.linalg.norm(unflatten(th)["w"]))(points)
@@ -1036,7 +677,7 @@ def _single_block_evidence(instance):
     zero = crit & ~nonzero
     better = gap <= loss_equal
     return Evidence(
-        margin=jnp.minimum(jnp.min(margin_s), jnp.min(margin_e)),
+        margin=jnp.minimum(margin_s, margin_e),
         conclusive=jnp.asarray(True),
         measured={
             **_common_measured(c, fit, loss_scale),
@@ -1048,10 +689,10 @@ def _single_block_evidence(instance):
             "n_critical_w_zero_worse_than_linear": _count(zero & ~better),
             "max_gap_w_nonzero": jnp.max(jnp.where(nonzero, gap, -1.0)),
             "max_gap_w_zero": jnp.max(jnp.where(zero, gap, -1.0)),
-            "min_norm_w_nonzero": jnp.where(jnp.any(nonzero), _min_over(nonzero, w_norm, jnp.inf), 0.0),
+            "min_norm_w_nonzero": jnp.where(jnp.any(nonzero), min_over(nonzero, w_norm, jnp.inf), 0.0),
             "max_norm_w_zero": jnp.max(jnp.where(zero, w_norm, 0.0)),
             "max_bound_relative_at_ends": jnp.max(bound_e),
-            "min_margin_starts": jnp.min(margin_s),
-            "min_margin_ends": jnp.min(margin_e),
+            "min_margin_starts": margin_s,
+            "min_margin_ends": margin_e,
         },
     )
