@@ -216,6 +216,18 @@ def test_reproduce_json(capsys, record_path):
     assert doc["stored_margin"] == doc["recomputed_margin"] < 0
 
 
+def test_reproduce_a_verify_0_1_record_notes_its_margin_scale(capsys, record_path, tmp_path):
+    rec = json.loads(record_path.read_text())
+    rec["versions"]["verify"] = "0.1.0"
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(rec))
+    rc, out, err = _run(capsys, "reproduce", str(path))
+    assert rc == 0, err
+    assert "note: the record was written by verify 0.1, whose margins were relative slacks" in out
+    rc, out, err = _run(capsys, "reproduce", str(path), "--json")
+    assert json.loads(out)["stored_margin_scale"] == "relative"
+
+
 def test_reproduce_changed_verdict_exits_1(capsys, record_path, tmp_path):
     rec = json.loads(record_path.read_text())
     x = rec["instance"]["arrays"]["x"]

@@ -230,6 +230,18 @@ def test_reproduce_says_still_fails(refuted_record, tmp_path):
         out.still_fails = False  # immutable
 
 
+def test_records_of_verify_0_1_are_read_with_their_margin_scale(refuted_record, tmp_path):
+    """Margins became tolerance units in 0.2: an older record still reproduces (same verdict),
+    and says that its stored margin is on the old scale."""
+    assert reproduce(refuted_record).stored_margin_scale == "tolerance"
+    old = copy.deepcopy(refuted_record)
+    old["versions"]["verify"] = "0.1.0"
+    path = tmp_path / "old.json"
+    write_record(old, path)
+    out = reproduce(path)
+    assert out.stored_margin_scale == "relative" and out.matches and out.still_fails
+
+
 def test_reproduce_uses_the_stored_arrays_not_the_seed(refuted_record):
     rec = copy.deepcopy(refuted_record)
     x = decode_array(rec["instance"]["arrays"]["x"])

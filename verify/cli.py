@@ -423,6 +423,7 @@ def _cmd_reproduce(args, out: TextIO, err: TextIO) -> int:
             "params_match": outcome.params_match,
             "error": outcome.error,
             "matches": outcome.matches,
+            "stored_margin_scale": outcome.stored_margin_scale,
         }
         out.write(json.dumps(doc, sort_keys=True, indent=2) + "\n")
     else:
@@ -445,6 +446,10 @@ def _cmd_reproduce(args, out: TextIO, err: TextIO) -> int:
             )
         if not outcome.params_match:
             print("note: the sweep's parameter grid no longer gives the stored params at this index", file=out)
+        if outcome.stored_margin_scale == "relative":
+            print("note: the record was written by verify 0.1, whose margins were relative slacks; "
+                  "the recomputed margin is in tolerance units (1 exact, 0 at the edge): compare "
+                  "the verdicts, not the margins", file=out)
         print(f"still fails: {'yes' if outcome.still_fails else 'no'} ({seconds:.1f}s)", file=out)
     if not outcome.matches:
         print(

@@ -101,6 +101,7 @@ import json
 import math
 import os
 import platform
+import re
 import shlex
 from types import MappingProxyType
 from typing import Any, Mapping
@@ -135,6 +136,7 @@ __all__ = [
     "record_filename",
     "check_command",
     "encode_array",
+    "margin_scale_of",
     "decode_array",
 ]
 
@@ -295,12 +297,17 @@ def _params_json(params: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _versions() -> dict[str, str | None]:
+    """Installed versions; this package's from the code that runs (`verify.__version__`),
+    which an editable install's metadata can lag behind."""
+    import verify
+
     out: dict[str, str | None] = {"python": platform.python_version()}
     for name in _VERSIONED:
         try:
             out[name] = importlib.metadata.version(name)
         except importlib.metadata.PackageNotFoundError:
             out[name] = None
+    out["verify"] = verify.__version__
     return out
 
 
@@ -561,6 +568,9 @@ class ReproduceOutcome:
         `verify.search.make_instance` equals the stored arrays bit for bit.
       differing_arrays: names of the arrays that differ (empty when identical).
       params_match: the grid the sweep used (the claim's, or the record's ``params_override``) gives the stored params at ``index``.
+      stored_margin_scale: ``"tolerance"`` when the record's margins are on today's scale
+        (tolerance units, verify >= 0.2), ``"relative"`` for a record written by verify 0.1,
+        whose margins were relative slacks: its verdicts compare, its margins do not.
     """
 
     claim_id: str
@@ -577,11 +587,24 @@ class ReproduceOutcome:
     regenerated_identical: bool
     differing_arrays: tuple[str, ...]
     params_match: bool
+    stored_margin_scale: str = "tolerance"
 
     @property
     def matches(self) -> bool:
         """The recomputed verdict equals the stored one (what ``verify reproduce`` exits 0 on)."""
         return self.recomputed_verdict == self.stored_verdict
+
+
+#: The release from which margins are in tolerance units (`verify.claims.base`); records of
+#: earlier releases stored relative slacks.
+TOLERANCE_SCALE_SINCE = (0, 2)
+
+
+def margin_scale_of(record: Mapping[str, Any]) -> str:
+    """``"tolerance"`` or ``"relative"``: the margin scale of the release that wrote `record`."""
+    version = str((record.get("versions") or {}).get("verify") or "")
+    parts = tuple(int(p) for p in re.findall(r"\d+", version)[:2])
+    return "relative" if parts and parts < TOLERANCE_SCALE_SINCE else "tolerance"
 
 
 def _resolve_claim(record: Mapping[str, Any], where: str) -> Claim:
@@ -689,4 +712,5 @@ def reproduce(path_or_record: str | os.PathLike | Mapping[str, Any]) -> Reproduc
         regenerated_identical=not differing,
         differing_arrays=differing,
         params_match=params_match,
+        stored_margin_scale=margin_scale_of(record),
     )
