@@ -4,7 +4,7 @@ For each case (n, d, transfer) of the count table, prints:
 
 * the count: distinct minima found by `verify.claims.auer.count_minima` (starts uniform in
   the data-driven box of sinh coordinates, in vmapped chunks of 2,048), how many the arb
-  ball-arithmetic certificate proved, the claimed floor(n/d)^d and the Chao1 estimate of
+  ball-arithmetic certificate (`verify.landscape.certify`) proved, the claimed floor(n/d)^d and the Chao1 estimate of
   minima missed;
 * the search's throughput (starts per second, minima found per second; compiled first) and
   the certificate's (minima certified per second), each including nothing but its own stage;
@@ -15,12 +15,13 @@ For each case (n, d, transfer) of the count table, prints:
   the single computation differ in the last bits, and a start near the edge of two basins
   can then descend into either.
 
-Both sides are compiled (and run once) before timing. Nothing is asserted on time.
+Both sides are compiled (and run once) before timing. Nothing is asserted on time; the
+total wall time is printed at the end.
 
 Run from the repository root::
 
-    python bench/bench_auer.py            # the table up to 1,024 minima, ~5 min on 2 CPU cores
-    python bench/bench_auer.py --quick    # small cases, a smoke run (~1 min)
+    python bench/bench_auer.py            # the table up to 1,024 minima
+    python bench/bench_auer.py --quick    # small cases, a smoke run
 """
 
 from __future__ import annotations
@@ -51,8 +52,8 @@ def _loop_ratio(x, y, transfer, n_loop):
     """Seconds per start of the vmapped chunk and of a Python loop over a jitted single start."""
     t = auer.TRANSFERS.index(transfer)
     starts = uniform_starts(jax.random.PRNGKey(0), 2048, auer.search_scales(jnp.asarray(x))[1])
-    batched = lambda: auer._descend(x, y, t, 0, starts)
-    one = jax.jit(lambda s: auer._descend(x, y, t, 0, s[None, :]))
+    batched = lambda: auer.descend_from_starts(x, y, t, 0, starts)
+    one = jax.jit(lambda s: auer.descend_from_starts(x, y, t, 0, s[None, :]))
     jax.block_until_ready(batched())
     jax.block_until_ready(one(starts[0]))
     t0 = time.perf_counter()
@@ -75,6 +76,7 @@ def main():
     parser.add_argument("--quick", action="store_true", help="small cases only")
     parser.add_argument("--loop", type=int, default=64, help="starts in the Python-loop baseline")
     args = parser.parse_args()
+    started = time.perf_counter()
     print_header()
     rows = []
     for n, d, transfer, n_starts in QUICK if args.quick else CASES:
@@ -95,6 +97,7 @@ def main():
          "starts/s", "minima found/s", "certify s", "certified/s", "vmap vs loop", "same end"],
         rows,
     )
+    print(f"\ntotal wall time {time.perf_counter() - started:.0f} s")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from jax.test_util import check_grads
 from verify import InvalidInstanceError, get_claim, make_instance, verdict
 from verify.claims import auer
 from verify.landscape import PointType, classify
+from verify.landscape.certify import Reason
 from verify.landscape.multiscale import distinct_points, unseen_estimate
 
 
@@ -81,15 +82,31 @@ def test_minima_span_thirty_decades_in_one_coordinate(thirty_two):
 def test_certificate_rejects_a_point_that_is_not_a_minimum(thirty_two):
     x, y, result = thirty_two
     w = result.minima[0]
-    assert auer.certify_minimum(x, y, "logistic", "square", w)["certified"]
+    cert = auer.certify_minimum(x, y, "logistic", "square", w)
+    assert cert.certified and cert.reason is Reason.CERTIFIED
+    assert cert["certified"] and cert["positive_definite"]  # the keys of the earlier dict
+    np.testing.assert_array_equal(cert["v"], cert.v)
     # 1% off the minimum: the box around it holds no critical point
-    assert not auer.certify_minimum(x, y, "logistic", "square", w * 1.01)["certified"]
-    # the local maximum between two minima: a critical point, but no positive definite Hessian
+    off = auer.certify_minimum(x, y, "logistic", "square", w * 1.01)
+    assert not off.certified and off.reason is Reason.NOT_CONTRACTED
+    # the local maximum between two minima is a critical point, but its Hessian is not
+    # positive definite; the grid's best point is not exactly on it, so the box may hold
+    # no critical point at all: either way, not certified
     ws = np.sort(result.minima[:, 0])
     grid = np.exp(np.linspace(np.log(ws[0]), np.log(ws[1]), 20001))
     fs = np.array([float(auer.single_neuron_error(jnp.asarray([g]), jnp.asarray(x), jnp.asarray(y), 0, 0)) for g in grid[::50]])
     top = grid[::50][np.argmax(fs)]
-    assert not auer.certify_minimum(x, y, "logistic", "square", [top])["certified"]
+    at_top = auer.certify_minimum(x, y, "logistic", "square", [top])
+    assert not at_top.certified
+    assert at_top.reason in (Reason.NOT_CONTRACTED, Reason.NOT_POSITIVE_DEFINITE)
+
+
+def test_certificate_needs_a_transfer_with_arb_derivatives():
+    x, y = auer.many_minima_data(4, 1)
+    with pytest.raises(ValueError, match=re.escape("certify_minimum supports the transfers ['logistic', 'arctan']; got 'relu'")):
+        auer.certify_minimum(x, y, "relu", "square", [1.0])
+    with pytest.raises(KeyError, match=re.escape("a MinimumCertificate has the keys")):
+        auer.certify_minimum(x, y, "logistic", "square", [1.0])["w"]
 
 
 def test_unseen_estimate_on_a_known_count():
