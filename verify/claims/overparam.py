@@ -28,11 +28,19 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from verify.claims.base import min_over
-from verify.landscape import search_and_classify, type_counts
-from verify.claims.base import Claim, Evidence, all_of, compare, register
-from verify.errors import InvalidInstanceError
-from verify.landscape import PointType
+from verify.claims._common import raise_problems, validate_positive_int
+from verify.claims.base import (
+    Claim,
+    Evidence,
+    MarginCase,
+    all_of,
+    compare,
+    flag_margin,
+    min_over,
+    register,
+    tolerance_margin,
+)
+from verify.landscape import PointType, search_and_classify, type_counts
 from verify.tolerances import TOLERANCES
 
 __all__ = [
@@ -253,8 +261,14 @@ class PtDoesNotImplyP(Claim):
     A / max(l, w)^2, loss floor A, length scale max(l, w); p and z* are appended to the starts, so the same
     search classifies them (the finder must leave p where it is: moved <= eig_zero * l);
     the path as in (4).
-    Margin: the smallest of the parts' slacks; the type tests of (2) and (3) contribute +1
-    when right and -1 when wrong. Instances: c uniform in [-1, 1]^2, angle uniform in
+    Margin: the smallest of the parts, each on the scale of `verify.claims.base`: (1) per
+    LOCAL_MINIMUM, ``1 - ((f - f*) / A) / loss_equal``; (3) the best searched minimum's
+    ``min(1 - ((f - f*) / A) / loss_equal, 1 - (||z - z*|| / l) / eig_zero)`` (-1 when no
+    searched point is a LOCAL_MINIMUM), ``1 + (min (f - f*) / A) / loss_equal`` and the type
+    of z*; (2) the type of p, ``1 + (min rise / A) / loss_equal``, ``1 - (moved / l) /
+    eig_zero`` and ``1 - |(f(p) - f*) / A - 1/e| / (loss_equal / e)``; (4) the strict decrease
+    and ``1 - (end gap / A) / loss_equal``. A type test or the strict decrease (decided
+    without a tolerance) reads +1 when right and -1 when wrong. Instances: c uniform in [-1, 1]^2, angle uniform in
     [0, 2 pi), l and w log-uniform in [1/2, 2], A log-uniform in [1e-2, 1e2].
 
     Also noticed: gradient descent from the perturbed point does *not* escape: on t <= 0
@@ -292,8 +306,7 @@ class PtDoesNotImplyP(Claim):
     params = ({"starts": STARTS},)
 
     def generate(self, key, starts=STARTS):
-        if isinstance(starts, bool) or not isinstance(starts, (int, np.integer)) or starts < 2:
-            raise InvalidInstanceError(f"starts must be an integer >= 2; got {starts!r}")
+        validate_positive_int("starts", starts, minimum=2)
         # All randomness from one uniform draw, sliced (one threefry graph to compile).
         u = jax.random.uniform(key, (8 + 2 * starts,))
         log_uniform = lambda v, lo, hi: jnp.exp(jnp.log(lo) + (jnp.log(hi) - jnp.log(lo)) * v)
@@ -324,8 +337,7 @@ class PtDoesNotImplyP(Claim):
         if "starts" not in instance or np.ndim(instance["starts"]) != 2 or np.shape(instance["starts"])[1] != 2:
             got = np.shape(instance["starts"]) if "starts" in instance else "nothing"
             problems.append(f"starts must have shape (k, 2); got {got}")
-        if problems:
-            raise InvalidInstanceError("; ".join(problems))
+        raise_problems(problems)  # the shapes first: the values below index them
         scales = np.asarray(instance["scales"])
         if np.any(scales <= 0):
             problems.append(f"scales (l, w) must be positive; got {scales.tolist()}")
@@ -338,8 +350,7 @@ class PtDoesNotImplyP(Claim):
             )
         if float(instance["eta"]) <= 0:
             problems.append(f"eta must be positive (a perturbation off the floor); got {float(instance['eta']):.3g}")
-        if problems:
-            raise InvalidInstanceError("; ".join(problems))
+        raise_problems(problems)
 
     def check(self, instance):
         amp = instance["amplitude"]
@@ -368,7 +379,7 @@ class PtDoesNotImplyP(Claim):
         minima = c.point_type == PointType.LOCAL_MINIMUM
         searched = jnp.arange(starts.shape[0]) < k
         no_bad_strict = Evidence(
-            margin=min_over(minima, TOLERANCES["loss_equal"] - gap),
+            margin=min_over(minima, tolerance_margin(gap, TOLERANCES["loss_equal"])),
             conclusive=jnp.all(c.point_type != PointType.INCONCLUSIVE),
             measured={
                 **type_counts(jax.tree_util.tree_map(lambda a: a[:k], c)),
@@ -376,30 +387,40 @@ class PtDoesNotImplyP(Claim):
             },
         )
         dist = jnp.linalg.norm(points - z_star, axis=1) / l
-        found_slack = jnp.minimum(TOLERANCES["loss_equal"] - gap, TOLERANCES["eig_zero"] - dist)
-        star_ok = jnp.where(at_star.point_type == PointType.LOCAL_MINIMUM, 1.0, -1.0)
-        below = jnp.min(gap) + TOLERANCES["loss_equal"]
+        # per point: at the global value and at z* (both within their tolerances)
+        at_global = jnp.minimum(tolerance_margin(gap, TOLERANCES["loss_equal"]),
+                                tolerance_margin(dist, TOLERANCES["eig_zero"]))
+        found_mask = minima & searched
+        # some searched LOCAL_MINIMUM is the global minimum: the best of them; none at all
+        # is a failed yes/no condition
+        best_found = jnp.where(jnp.any(found_mask), jnp.max(jnp.where(found_mask, at_global, -jnp.inf)),
+                               flag_margin(False))
+        star_ok = flag_margin(at_star.point_type == PointType.LOCAL_MINIMUM)
+        # f >= f* exactly; rounding may put a point below it by loss_equal
+        below = compare(jnp.min(gap), 0.0, "lower", TOLERANCES["loss_equal"], name="min_gap_found")
         global_found = Evidence(
-            margin=jnp.min(jnp.stack([jnp.max(jnp.where(minima & searched, found_slack, -1.0)), star_ok, below])),
+            margin=jnp.min(jnp.stack([best_found, star_ok, below.margin])),
             conclusive=at_star.point_type != PointType.INCONCLUSIVE,
             measured={
-                "n_global_found": jnp.sum(minima & searched & (found_slack >= 0)).astype(jnp.float64),
+                "n_global_found": jnp.sum(found_mask & (at_global >= 0)).astype(jnp.float64),
                 "lambda_min_at_global": at_star.lambda_min,
                 "min_gap_found": jnp.min(gap),
             },
         )
 
         # (2): the plateau point.
-        type_ok = jnp.where(at_p.point_type == PointType.DEGENERATE_UNDECIDED, 1.0, -1.0)
+        type_ok = flag_margin(at_p.point_type == PointType.DEGENERATE_UNDECIDED)
         radii = jnp.array([0.9, 0.3, 0.03]) * (-instance["plateau_t"]) * l
         angles = jnp.linspace(0.0, 2.0 * jnp.pi, 64, endpoint=False)
         dirs = jnp.stack([jnp.cos(angles), jnp.sin(angles)], axis=1)
         f_p = loss(p)
         rise = jax.vmap(lambda r: jax.vmap(lambda d: loss(p + r * d))(dirs))(radii) - f_p
-        local_min = TOLERANCES["loss_equal"] + jnp.min(rise) / amp
+        # f(p + r v) >= f(p) exactly (A s^2 >= 0 inside the ball); rounding may break it by loss_equal
+        local_min = tolerance_margin(-jnp.min(rise) / amp, TOLERANCES["loss_equal"])
+        stayed = tolerance_margin(p_moved, TOLERANCES["eig_zero"])
         plateau = all_of(
             Evidence(
-                margin=jnp.min(jnp.stack([type_ok, local_min, TOLERANCES["eig_zero"] - p_moved])),
+                margin=jnp.min(jnp.stack([type_ok, local_min, stayed])),
                 conclusive=at_p.point_type != PointType.INCONCLUSIVE,
                 measured={
                     "plateau_point_type": at_p.point_type.astype(jnp.float64),
@@ -420,7 +441,8 @@ class PtDoesNotImplyP(Claim):
         worst_step = jnp.max(jnp.where(above, steps_rel, -jnp.inf))
         end_gap = (losses[-1] - f_star) / amp
         path = Evidence(
-            margin=jnp.minimum(jnp.where(worst_step < 0, 1.0, -1.0), TOLERANCES["loss_equal"] - end_gap),
+            # strict decrease is decided exactly (a step of 0 breaks it): a yes/no condition
+            margin=jnp.minimum(flag_margin(worst_step < 0), tolerance_margin(end_gap, TOLERANCES["loss_equal"])),
             conclusive=jnp.asarray(True),
             measured={
                 "path_start_gap": (losses[0] - f_star) / amp,
@@ -430,3 +452,24 @@ class PtDoesNotImplyP(Claim):
             },
         )
         return all_of(no_bad_strict, global_found, plateau, path)
+
+    def margin_cases(self):
+        # A fixed instance (valley turned by 0.7 rad, l = 1.3, w = 0.6, A = 3), starts in 16
+        # strata of t in [-3, 3]; `plateau` moves every start onto the plateau t < 0.
+        fixed = {"center": [0.2, -0.4], "angle": 0.7, "scales": [1.3, 0.6], "amplitude": 3.0,
+                 "plateau_t": -1.0, "eta": 1e-3}
+        fixed = {k: jnp.asarray(v, jnp.float64) for k, v in fixed.items()}
+        t = -3.0 + 6.0 * (jnp.arange(STARTS) + 0.5) / STARTS
+        s = jnp.where(jnp.arange(STARTS) % 2 == 0, 0.7, -1.3)
+        on_plateau = -0.5 - 2.5 * (jnp.arange(STARTS) + 0.5) / STARTS
+        return (
+            # every part is an exact agreement up to rounding: f at a found minimum and f*
+            # differ by ~1e-16 A (1e-7 of loss_equal), the finder leaves p in place
+            MarginCase("A = 3, l = 1.3, w = 0.6, plateau_t = -1: every part holds exactly: 1",
+                       {**fixed, "starts": pt_to_plane(fixed, t, s)}, 1.0, 1e-3),
+            # On t < 0 the gradient has no t-component: no start leaves the plateau, so no
+            # searched point is the global minimum (z* itself is appended, not searched).
+            MarginCase("every start on the plateau (t in [-3, -1/2]): the global minimum is not "
+                       "found by the search: -1",
+                       {**fixed, "starts": pt_to_plane(fixed, on_plateau, s)}, -1.0, 1e-9),
+        )
