@@ -1,6 +1,7 @@
 """Unit tests of `verify.claims.liu` (Liu et al. / Du et al., seed 003): the closed-form loss
 against Monte Carlo, its derivatives at the parallel and antiparallel points, the two optima,
-Proposition 1's missing condition, gradient descent with eq. (8), and bad input."""
+Proposition 1's missing condition, gradient descent with eq. (8), the trap claim's margin,
+bad input, and the package's re-exports."""
 
 import math
 import re
@@ -12,7 +13,10 @@ import pytest
 from jax.test_util import check_grads
 
 from verify import HOLDS, REFUTED, InvalidInstanceError, get_claim, verdict
+import verify.statistics
 from verify.claims import liu
+from verify.claims.liu import claims as liu_claims
+from verify.claims.liu import model
 from verify.landscape import PointType
 
 
@@ -48,7 +52,7 @@ def test_kernel_matches_monte_carlo_and_known_values():
 
 def test_loss_passes_check_grads_at_a_generic_point():
     v_star, a_star = _teacher(3, 4, 3)
-    loss = liu._flat_loss(v_star, a_star)
+    loss = model._flat_loss(v_star, a_star)
     x = jax.random.normal(jax.random.PRNGKey(4), (7,))
     # jitted: the same derivatives (custom rules included), compiled instead of run op by op
     check_grads(jax.jit(loss), (x,), order=2, modes=["fwd", "rev"])
@@ -57,7 +61,7 @@ def test_loss_passes_check_grads_at_a_generic_point():
 @pytest.mark.parametrize("p,k", [(1, 2), (3, 3), (8, 5)])
 def test_hessian_is_finite_and_exact_at_parallel_and_antiparallel_points(p, k):
     v_star, a_star = _teacher(p + k, p, k)
-    loss = liu._flat_loss(v_star, a_star)
+    loss = model._flat_loss(v_star, a_star)
     grad, hess = jax.jit(jax.grad(loss)), jax.jit(jax.hessian(loss))
     a = jax.random.normal(jax.random.PRNGKey(9), (k,))
     for sign in (1.0, -1.0):
@@ -85,10 +89,10 @@ def test_naive_arccos_gives_a_nan_or_wrong_hessian_at_the_optimum():
         c = jnp.dot(v, v_star) / jnp.linalg.norm(v)
         theta = jnp.arccos(jnp.clip(c, -1, 1))
         h = jnp.sin(theta) + (math.pi - theta) * c
-        return liu._quadratic_form(x[3:], a_star, h)
+        return model._quadratic_form(x[3:], a_star, h)
 
     hess_naive = jax.jit(jax.hessian(naive))
-    hess_ours = jax.jit(jax.hessian(liu._flat_loss(v_star, a_star)))
+    hess_ours = jax.jit(jax.hessian(model._flat_loss(v_star, a_star)))
     for alpha in (1.0, 0.7, 1.3, 2.9):
         x = jnp.concatenate([alpha * v_star - 1 / math.sqrt(3), a_star])
         closed = liu.optimum_hessian(a_star, a_star, v_star, alpha, 1.0)
@@ -110,7 +114,7 @@ def test_spurious_weights_formula_and_curvature_sign():
     assert float(jnp.linalg.norm(grad_a)) < 1e-14
 
 
-_CLASSIFY_OPTIMA = jax.jit(liu._classify_optima)
+_CLASSIFY_OPTIMA = jax.jit(liu_claims._classify_optima)
 
 
 def _classify(p, a_star, alpha=1.0, seed=0):
@@ -189,7 +193,7 @@ def test_gd_from_the_antiparallel_side_is_trapped():
     w0 = -0.9 * v_star + jnp.array([0.0, 0.3, 0.0]) - 1 / math.sqrt(p)
     a0 = liu.spurious_output_weights(a_star)
     w, a, trace = liu.normalised_gd(w0, a0, v_star, a_star, 500)
-    trapped, success, undecided = liu._outcome(w, a, v_star, a_star)
+    trapped, success, undecided = model._outcome(w, a, v_star, a_star)
     assert float(trapped) == 1.0 and float(trace[-1, 0]) > float(trace[0, 0])
 
 
@@ -199,13 +203,6 @@ def test_trap_probability_is_zero_when_there_is_no_spurious_minimum():
     assert float(liu.spurious_curvature(a_star)) > 0
     est = liu.trap_probability(jax.random.PRNGKey(0), v_star, a_star, 64, 600)
     assert float(est.mean[0]) == 0.0
-
-
-def test_wilson_interval():
-    lo, hi = liu.wilson_interval(0.0, 100, 1.96)
-    assert float(lo) == 0.0 and 0.03 < float(hi) < 0.04  # the textbook value 0.037
-    lo, hi = liu.wilson_interval(50.0, 100, 1.96)
-    assert float(lo) == pytest.approx(0.4038, abs=1e-3) and float(hi) == pytest.approx(0.5962, abs=1e-3)
 
 
 @pytest.mark.parametrize(
@@ -253,3 +250,48 @@ def test_shortcut_prior_p_one_and_tight_boundary():
 def test_trap_probability_needs_two_runs():
     with pytest.raises(ValueError, match=re.escape("runs must be at least 2 (the sample variance needs two runs); got 1")):
         liu.trap_probability(jax.random.PRNGKey(0), jnp.array([1.0, 0.0]), jnp.array([1.0, -1.0]), 1, 10)
+
+
+def test_package_reexports_every_public_name():
+    """`verify.claims.liu` is a package (model, claims); its public names stay where they were."""
+    homes = (liu_claims, model, verify.statistics)  # wilson_interval moved to verify.statistics
+    for name in liu.__all__:
+        home = next(m for m in homes if name in m.__all__)
+        assert getattr(liu, name) is getattr(home, name), name
+    assert set(liu.__all__) == set(liu_claims.__all__) | set(model.__all__) | {"wilson_interval"}
+    assert {type(get_claim(i)) for i in ("liu/population-loss", "liu/optima", "liu/optima-derived",
+            "liu/shortcut-prior", "liu/gd-normalised", "du/random-init-trap")} == {
+        liu.PopulationLoss, liu.OptimaAsPrinted, liu.OptimaDerived, liu.ShortcutPrior,
+        liu.NormalisedGradientDescent, liu.RandomInitTrap}
+
+
+def _old_trap_margin(lower, upper):
+    """The trap claim's margin before the common scale: overlap / width (same sign)."""
+    lo, hi = liu.TRAP_INTERVAL
+    return (min(upper, hi) - max(lower, lo)) / max(upper - lower, 1e-12)
+
+
+@pytest.mark.parametrize("trapped, undecided", [(0, 0), (0, 3), (2, 0), (20, 5), (40, 0), (64, 0),
+                                                (100, 0), (110, 10), (120, 8), (128, 0)])
+def test_trap_margin_is_on_the_scale_with_the_old_sign(trapped, undecided):
+    """`_trap_margin`: 1 where the estimate meets [1/4, 3/4], 0 where Wilson's interval just
+    reaches it, negative exactly where the old overlap / width was negative."""
+    n, z = liu.TRAP_RUNS, verify.statistics.z_value(1e-6)
+    lower = float(verify.statistics.wilson_interval(trapped, n, z)[0])
+    upper = float(verify.statistics.wilson_interval(trapped + undecided, n, z)[1])
+    margin = float(liu_claims._trap_margin(trapped / n, (trapped + undecided) / n, lower, upper))
+    assert (margin >= 0) == (_old_trap_margin(lower, upper) >= 0)
+    lo, hi = liu.TRAP_INTERVAL
+    least, most = trapped / n, (trapped + undecided) / n
+    if least <= hi and most >= lo:
+        assert margin == 1.0
+    elif most < lo:
+        assert margin == pytest.approx(1 - (lo - most) / (upper - most))
+    else:
+        assert margin == pytest.approx(1 - (least - hi) / (least - lower))
+
+
+def test_trap_margin_reads_zero_where_the_interval_ends_at_the_claimed_range():
+    assert float(liu_claims._trap_margin(0.1, 0.1, 0.05, 0.25)) == pytest.approx(0.0, abs=1e-15)
+    assert float(liu_claims._trap_margin(0.9, 0.9, 0.75, 0.95)) == pytest.approx(0.0, abs=1e-15)
+    assert float(liu_claims._trap_margin(0.1, 0.1, 0.05, 0.2)) < 0

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from verify import HOLDS, REFUTED, verdict
-from verify.statistics import expectation_evidence, monte_carlo_mean, product_evidence, z_value
+from verify.statistics import expectation_evidence, monte_carlo_mean, product_evidence, wilson_interval, z_value
 
 
 def normal_draw(mu, sigma):
@@ -98,3 +98,14 @@ def test_expectation_evidence_is_entrywise_with_bonferroni():
     assert verdict(ev) == HOLDS
     assert float(ev.measured["mean_half_width"]) == pytest.approx(z_value(0.5e-6) * float(est.std_error[0]), rel=0.05)
     assert verdict(expectation_evidence(est, jnp.array([1.0, 2.2]))) == REFUTED
+
+
+def test_wilson_interval():
+    lo, hi = wilson_interval(0.0, 100, 1.96)
+    assert float(lo) == 0.0 and 0.03 < float(hi) < 0.04  # the textbook value 0.037
+    lo, hi = wilson_interval(50.0, 100, 1.96)
+    assert float(lo) == pytest.approx(0.4038, abs=1e-3) and float(hi) == pytest.approx(0.5962, abs=1e-3)
+    # no successes: the upper end is z^2 / (n + z^2) in closed form; all successes: the mirror
+    z = z_value(1e-6)
+    assert float(wilson_interval(0.0, 128, z)[1]) == pytest.approx(z * z / (128 + z * z), rel=1e-14)
+    assert float(wilson_interval(128.0, 128, z)[0]) == pytest.approx(128 / (128 + z * z), rel=1e-14)
