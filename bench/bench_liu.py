@@ -21,17 +21,18 @@ The step sizes are those of `liu/gd-normalised`: eta_a = pi / (k + pi - 1), eta_
 eta_a / (2 ||a*||^2).
 
 Both sides are compiled (and run once) before timing; the best of `--repeat` timings is
-shown. Nothing is asserted on time.
+shown, and the wall time of the whole run last. Nothing is asserted on time.
 
 Run from the repository root::
 
-    python bench/bench_liu.py            # three cases, ~15 s on 2 CPU cores
+    python bench/bench_liu.py            # three cases
     python bench/bench_liu.py --quick    # one small case, a smoke run
 """
 
 from __future__ import annotations
 
 import argparse
+import time
 
 import jax
 import jax.numpy as jnp
@@ -97,6 +98,7 @@ def main():
     parser.add_argument("--loop", type=int, default=64, help="starts in the Python-loop baseline")
     parser.add_argument("--repeat", type=int, default=3, help="timings per side (the best is shown)")
     args = parser.parse_args()
+    start = time.perf_counter()
     print_header()
     rows = []
     for p, k, n in QUICK if args.quick else CASES:
@@ -106,6 +108,7 @@ def main():
          "max |end diff|", "trapped", "t1 (w0=0)", "end angle (w0=0)"],
         rows,
     )
+    print(f"wall time {time.perf_counter() - start:.1f} s (compilation included)")
 
 
 if __name__ == "__main__":
