@@ -1,10 +1,11 @@
-"""Hypothesis searches for counterexamples to the claims of `verify.claims.matrix_factorisation`.
+"""Hypothesis searches for counterexamples to the claims of `verify.claims.matrix_factorisation`
+beyond the generic search over each claim's own instances (properties/test_claims.py).
 
-Each test draws instances (Hypothesis owns the randomness: parameter sets from the claim's
-small grid and an integer seed, or the instance arrays themselves), runs the claim's check,
-steers towards the smallest margin with `target`, and asserts the verdict the toolkit
-expects: *holds* for true statements (an inconclusive result fails the test: it is not a
-pass), and for a false statement that the search *finds* the counterexample.
+Each test draws instances with a strategy of its own (the instance arrays themselves, so
+that a failure shrinks to the smallest M or w; or a metamorphic transformation), runs the
+claim's check, steers towards the smallest margin with `target`, and asserts the verdict
+the toolkit expects: *holds* for true statements (an inconclusive result fails the test:
+it is not a pass), and for a false statement that the search *finds* the counterexample.
 """
 
 import jax
@@ -19,18 +20,6 @@ from verify.search import instances, psd_matrices, targeted_verdict
 
 
 _holds = targeted_verdict
-
-
-@given(drawn=instances(get_claim("mf/scalar")))
-def test_mf_scalar(drawn):
-    _, _, instance = drawn
-    assert _holds(get_claim("mf/scalar"), instance) == HOLDS
-
-
-@given(drawn=instances(get_claim("mf/gd-avoids-saddle")))
-def test_mf_gd_avoids_saddle(drawn):
-    _, _, instance = drawn
-    assert _holds(get_claim("mf/gd-avoids-saddle"), instance) == HOLDS
 
 
 @given(m=psd_matrices(), seed=st.integers(0, 2**31 - 1))
@@ -52,12 +41,6 @@ def test_mf_sosp_global_on_drawn_matrices(m, seed):
     assert result == HOLDS
 
 
-@given(drawn=instances(get_claim("mf/sosp-global")))
-def test_mf_sosp_global(drawn):
-    _, _, instance = drawn
-    assert _holds(get_claim("mf/sosp-global"), instance) == HOLDS
-
-
 @given(
     w=st.lists(
         st.floats(-1e6, 0.0, exclude_max=True, allow_nan=False), min_size=16, max_size=16
@@ -73,21 +56,9 @@ def test_act_relu_every_negative_w_is_a_non_global_sosp(w, seed):
     assert _holds(claim, instance) == HOLDS
 
 
-@given(drawn=instances(get_claim("act/square")))
-def test_act_square(drawn):
-    _, _, instance = drawn
-    assert _holds(get_claim("act/square"), instance) == HOLDS
-
-
 @given(w=st.lists(st.floats(-30.0, 30.0, allow_nan=False), min_size=32, max_size=32))
 def test_act_sigmoid_has_no_critical_point(w):
     assert _holds(get_claim("act/sigmoid"), {"w": np.asarray(w)}) == HOLDS
-
-
-@given(drawn=instances(get_claim("mf/symmetry")))
-def test_mf_symmetry(drawn):
-    _, _, instance = drawn
-    assert _holds(get_claim("mf/symmetry"), instance) == HOLDS
 
 
 def test_act_sigmoid_approximate_is_refuted_by_the_search():
