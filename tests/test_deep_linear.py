@@ -290,8 +290,70 @@ def test_repeated_eigenvalues_of_sigma():
     X = np.eye(3, 5)
     Y = np.eye(2, 5)
     inst = _good() | {"X": X, "Y": Y}
-    with pytest.raises(InvalidInstanceError, match=re.escape("Sigma = Y X^T (X X^T)^-1 X Y^T must be of full rank with 2 distinct eigenvalues (Kawaguchi Theorem 2.3); lambda_1 = 1 and lambda_2 = 1 differ by")):
+    with pytest.raises(InvalidInstanceError, match=re.escape("Sigma = Y X^T (X X^T)^-1 X Y^T must have 2 distinct eigenvalues (Kawaguchi Theorem 2.3); lambda_1 = 1 and lambda_2 = 1 differ by")):
         CLAIM.check_instance(inst)
+
+
+def test_too_few_examples_for_x_xt_of_full_rank():
+    inst = {"X": np.eye(3, 2), "Y": np.eye(2, 2), "starts_1": np.ones((2, 2, 3)), "starts_2": np.ones((2, 2, 2))}
+    with pytest.raises(InvalidInstanceError, match=re.escape("X X^T must be of full rank d_x = 3, which needs m >= d_x examples; got m = 2")):
+        CLAIM.check_instance(inst)
+
+
+def test_numerically_singular_sigma_is_rejected_with_its_reason():
+    """X = [I 0] and Y = [diag(1, 1e-3) 0]: X Y^T passes full_rank (1e-3 >= 1e-6), but
+    Sigma = diag(1, 1e-6) has lambda_2 / lambda_1 = 1e-6 < eigengap. Not a broken hypothesis
+    (Sigma is positive definite) but its numerical form, and the message says so."""
+    X = np.eye(3, 5)
+    Y = np.diag([1.0, 1e-3]) @ np.eye(2, 5)
+    with pytest.raises(InvalidInstanceError, match=re.escape("Sigma = Y X^T (X X^T)^-1 X Y^T is numerically singular: lambda_2 = 1e-06 is 1e-06 of lambda_1, at least 0.001 needed (X X^T and X Y^T of full rank make Sigma positive definite")):
+        CLAIM.check_instance(_good() | {"X": X, "Y": Y})
+
+
+def test_every_broken_hypothesis_is_named_at_once():
+    """d_y > d_x and X X^T singular (m < d_x) in one instance: both in one message."""
+    X, Y = np.eye(3, 2), np.eye(4, 2)
+    with pytest.raises(InvalidInstanceError, match=re.escape("d_y <= d_x is a hypothesis of Kawaguchi's Theorem 2.3; got d_y = 4, d_x = 3; X X^T must be of full rank d_x = 3, which needs m >= d_x examples; got m = 2")):
+        dl.validate_data(X, Y)
+
+
+@pytest.mark.parametrize("dims", dl.DIMS, ids=str)
+def test_generated_data_meets_each_hypothesis(dims):
+    """The generator's family lies inside the hypotheses (and their numerical form): d_y <= d_x,
+    X X^T and X Y^T of full rank, Sigma with distinct eigenvalues, on several seeds."""
+    for seed in range(5):
+        inst = _instance(dims, seed=seed)
+        X, Y = inst["X"], inst["Y"]
+        assert Y.shape[0] <= X.shape[0]
+        assert np.linalg.matrix_rank(X @ X.T) == X.shape[0]
+        assert np.linalg.matrix_rank(X @ Y.T) == Y.shape[0]
+        sigma = Y @ X.T @ np.linalg.solve(X @ X.T, X @ Y.T)
+        lam = np.linalg.eigvalsh(0.5 * (sigma + sigma.T))  # ascending
+        assert np.min(np.diff(lam)) > 0 and lam[0] > 0
+        dl.validate_data(X, Y)
+
+
+def test_generator_keeps_sigma_gaps_for_wider_outputs():
+    """d_y = 5 and 14: the spread of Sigma's eigenvalues is compressed so that every gap
+    stays at least eigengap (validate_data accepts every draw)."""
+    for dims in ((5, 3, 5), (14, 2, 2, 14)):
+        for seed in range(3):
+            inst = CLAIM.generate(jax.random.PRNGKey(seed), dims=dims)
+            dl.validate_data(inst["X"], inst["Y"])
+
+
+@pytest.mark.parametrize(
+    "dims, message",
+    [
+        ((2, 2, 3), "dims: d_y <= d_x is a hypothesis of Kawaguchi's Theorem 2.3; got d_y = 3, d_x = 2"),
+        ((15, 2, 15), "dims: the generator cannot guarantee Sigma's eigenvalue gaps of at least 0.001 of lambda_1 for d_y = 15 (it can for d_y <= 14)"),
+        ((3, 0, 2), "dims[1] (a layer width) must be an integer >= 1; got 0"),
+        ((3, 2), "dims must be (d_x, d_1, ..., d_H, d_y) with at least one hidden layer; got (3, 2)"),
+    ],
+)
+def test_generator_refuses_dims_outside_the_hypotheses(dims, message):
+    with pytest.raises(InvalidInstanceError, match=re.escape(message)):
+        CLAIM.generate(jax.random.PRNGKey(0), dims=dims)
 
 
 def test_output_wider_than_input():
