@@ -204,7 +204,7 @@ class GradientDescentAvoidsSaddle(Claim):
 
     def margin_cases(self):
         # On uv = 1 the gradient is exactly 0: gradient descent stays, F = 0, a local minimum
-        # modulo the symmetry: margin 1 (up to nothing: every quantity is exact).
+        # modulo the symmetry; every quantity is exact, so the margin is exactly 1.
         on_hyperbola = np.array([[1.0, 1.0], [2.0, 0.5], [-0.5, -2.0]])
         # On the stable manifold u = -v (the exceptional set of measure zero) the iterates stay
         # on it and go to the saddle, where F = 1 exactly in float64: 1 - 1 / loss_equal.
