@@ -7,7 +7,9 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+import verify.claims.initialisation as initialisation
 from verify import HOLDS, REFUTED, InvalidInstanceError, get_claim, verdict
+from verify.claims.initialisation.evidence import IDENTITY, exact_identity, one_over_L_bound
 from verify.claims.initialisation import (
     balduzzi_chains,
     balduzzi_exact_variance,
@@ -91,6 +93,26 @@ def test_isometry_formula_and_the_two_by_one_counterexample():
     ev = get_claim("init/isometry").check_instance(instance)
     assert verdict(ev) == REFUTED
     assert float(ev.measured["difference"]) == pytest.approx(1.0, abs=0.1)  # E||Wx||^2 - E||x||^2 = 1
+    # a relative violation of 1, in identity tolerances: the exact part's margin, the smaller
+    assert float(ev.margin) == pytest.approx(1.0 - 1.0 / IDENTITY, rel=1e-12)
+
+
+def test_exact_parts_are_in_tolerance_units():
+    """1 when exact, 0 when off by one tolerance, -1 when off by two (not 1e-10 or 1e10)."""
+    for off, margin in ((0.0, 1.0), (1.0, 0.0), (2.0, -1.0)):
+        ev = exact_identity(8.0 * (1.0 + off * IDENTITY), 8.0, "value")
+        assert float(ev.margin) == pytest.approx(margin, abs=1e-5)
+    # (1 + 1/L)^L <= e has slack ~ e/(2L): far above 1 on this scale, and never negative
+    for L in (1, 10, 1000):
+        m = float(one_over_L_bound(L, "ratio").margin)
+        assert m == pytest.approx(1.0 + (math.e - (1 + 1 / L) ** L) / (IDENTITY * math.e), rel=1e-9)
+        assert m > 1e6
+
+
+def test_package_reexports_every_public_name():
+    for name in initialisation.__all__:
+        assert getattr(initialisation, name) is not None, name
+    assert isinstance(get_claim("init/isometry"), initialisation.IsometryAsPrinted)
 
 
 def test_balduzzi_exact_variances():
