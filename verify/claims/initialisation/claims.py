@@ -76,15 +76,35 @@ def _validate_linear(instance) -> None:
     validate_variance("variances", v)
 
 
-def _validate_all_equal(name, values, value, label):
-    """Every entry of `values` must equal `value` (to rounding): the statement's hypothesis."""
-    if not np.allclose(np.asarray(values), value, rtol=1e-12, atol=0):
-        raise InvalidInstanceError(f"{name} must all be {label} = {value!r}; got {np.asarray(values).tolist()}")
-
-
 def _draw_x(key, d):
+    """x in R^d: a standard normal vector times a scale log-uniform in [e^-3, e^3]."""
     kx, ks = jax.random.split(key)
     return jnp.exp(jax.random.uniform(ks, (), minval=-3.0, maxval=3.0)) * jax.random.normal(kx, (d,))
+
+
+class _FixedVarianceResnet(Claim):
+    """A linear residual network whose layers all have the variance `variance(d, L)`: the
+    generator and the validator the Xavier and 1/(dL) claims share."""
+
+    kind = "statistical"
+    #: how the hypothesis is named in messages ("1/d (Xavier)").
+    variance_label = ""
+
+    @staticmethod
+    def variance(d: int, L: int) -> float:
+        raise NotImplementedError
+
+    def generate(self, key, d=4, L=10):
+        kx, km = jax.random.split(key)
+        return {"x": _draw_x(kx, d), "variances": jnp.full((L,), self.variance(d, L)), "mc_key": stored_key(km)}
+
+    def validate(self, instance):
+        super().validate(instance)
+        _validate_linear(instance)
+        d, L = np.shape(instance["x"])[0], np.shape(instance["variances"])[0]
+        value, values = self.variance(d, L), np.asarray(instance["variances"])
+        if not np.allclose(values, value, rtol=1e-12, atol=0):  # to rounding
+            raise InvalidInstanceError(f"variances must all be {self.variance_label} = {value!r}; got {values.tolist()}")
 
 
 def _linear_instance(x, variances, seed: int) -> dict:
@@ -111,7 +131,7 @@ def _linear_mc_case(label, instance, claimed, others=(), key=None) -> MarginCase
 
 
 @register
-class XavierLinearResnet(Claim):
+class XavierLinearResnet(_FixedVarianceResnet):
     """Xavier initialisation makes the output of a linear residual network explode with depth.
 
     Setting: ``y = (I + W^L) ... (I + W^1) x``, x in R^d non-zero, L >= 1, every entry of
@@ -136,18 +156,12 @@ class XavierLinearResnet(Claim):
     id = "init/xavier-linear-resnet"
     source = "Lecture 5, section 5.2, Example 5.1 (shared/seeds/000_45be778ffb0540d2.txt)"
     statement = "y = (I+W^L)...(I+W^1)x with W_ij ~ N(0, 1/d): E||y||^2 = 2^L ||x||^2 (the norm explodes with depth)."
-    kind = "statistical"
     params = ({"d": 1, "L": 3}, {"d": 4, "L": 10}, {"d": 10, "L": 6})
+    variance_label = "1/d (Xavier)"
 
-    def generate(self, key, d=4, L=10):
-        kx, km = jax.random.split(key)
-        return {"x": _draw_x(kx, d), "variances": jnp.full((L,), 1.0 / d), "mc_key": stored_key(km)}
-
-    def validate(self, instance):
-        super().validate(instance)
-        _validate_linear(instance)
-        d = np.shape(instance["x"])[0]
-        _validate_all_equal("variances", instance["variances"], 1.0 / d, "1/d (Xavier)")
+    @staticmethod
+    def variance(d, L):
+        return 1.0 / d
 
     def check(self, instance):
         x, v = instance["x"], instance["variances"]
@@ -237,7 +251,7 @@ def _layer_second_moment(key, variance, eye):
 
 
 @register
-class ResnetOneOverDL(Claim):
+class ResnetOneOverDL(_FixedVarianceResnet):
     """Scaling the entries by 1/(dL) keeps the output norm O(||x||) at every depth.
 
     Setting: the linear residual network above, x in R^d non-zero, L >= 1, entries of W^l
@@ -263,18 +277,12 @@ class ResnetOneOverDL(Claim):
     id = "init/resnet-1-over-dL"
     source = "Lecture 5, section 5.2, proof outline after Example 5.1 (shared/seeds/000_45be778ffb0540d2.txt)"
     statement = "W_ij ~ N(0, 1/(dL)): E[(I+W)^T(I+W)] = (1+1/L) I and E||y||^2 = (1+1/L)^L ||x||^2 <= e ||x||^2."
-    kind = "statistical"
     params = ({"d": 1, "L": 2}, {"d": 4, "L": 10}, {"d": 10, "L": 5})
+    variance_label = "1/(dL)"
 
-    def generate(self, key, d=4, L=10):
-        kx, km = jax.random.split(key)
-        return {"x": _draw_x(kx, d), "variances": jnp.full((L,), 1.0 / (d * L)), "mc_key": stored_key(km)}
-
-    def validate(self, instance):
-        super().validate(instance)
-        _validate_linear(instance)
-        d, L = np.shape(instance["x"])[0], np.shape(instance["variances"])[0]
-        _validate_all_equal("variances", instance["variances"], 1.0 / (d * L), "1/(dL)")
+    @staticmethod
+    def variance(d, L):
+        return 1.0 / (d * L)
 
     def check(self, instance):
         x, v = instance["x"], instance["variances"]
