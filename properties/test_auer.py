@@ -52,12 +52,35 @@ def realizable_data(draw, n=2, d=2):
     return x, w0, draw(seeds)
 
 
+@jax.jit
+def _curvatures_at(x, w0, transfer, loss):
+    """Eigenvalues of the Hessian of F at the global minimum w0, in the sinh coordinates
+    the search classifies in."""
+    y = jax.lax.switch(transfer.astype(jnp.int32), [auer.transfer_function(t) for t in auer.TRANSFERS], x @ w0)
+    scale, _ = auer.search_scales(x)
+    g = lambda v: auer.single_neuron_error(scale * jnp.sinh(v), x, y, transfer, loss)
+    return jnp.linalg.eigvalsh(jax.hessian(g)(jnp.arcsinh(w0 / scale)))
+
+
+#: The check's classification calls an eigenvalue below eig_zero (1e-6) times the largest
+#: zero, and the finder crawls along such a direction: a strict global minimum with
+#: curvatures that far apart is read as flat, and points where the crawl stopped, a little
+#: above it, count as a second basin (a false refutation, pinned in tests/test_auer.py).
+#: The drawn data keep their curvatures 1e-4 apart at most, or exactly singular (rank one).
+CURVATURE_RATIO = 1e-4
+
+
 @given(data=realizable_data(), transfer=st.sampled_from([0.0, 1.0]), loss=st.sampled_from([0.0, 1.0]))
 def test_realizable_one_basin_with_drawn_data(data, transfer, loss):
     """Free entries; data with every |x_ij| < 0.1 is left out (found by Hypothesis: x = 0
-    makes F constant, with no bounded minimum-containing set at all)."""
+    makes F constant, with no bounded minimum-containing set at all), and so are data whose
+    Hessian at w0 is ill-conditioned beyond what the float64 classification resolves (found
+    by Hypothesis: x = ((1, 2), (0, 1/32)), w0 = (0, 1); see `CURVATURE_RATIO`)."""
     x, w0, seed = data
     assume(np.abs(x).max() >= 0.1)
+    curv = np.asarray(_curvatures_at(jnp.asarray(x), jnp.asarray(w0), jnp.asarray(transfer), jnp.asarray(loss)))
+    singular = curv[0] <= 1e-12 * curv[-1]
+    assume(singular or curv[0] >= CURVATURE_RATIO * curv[-1])
     claim = get_claim("auer/realizable-one-basin")
     inst = dict(claim.generate(jax.random.PRNGKey(seed)))
     name = auer.TRANSFERS[int(transfer)]
