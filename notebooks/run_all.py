@@ -126,14 +126,31 @@ def shrink_png(data):
     return base64.b64encode(out.getvalue()).decode("ascii")
 
 
+def coalesce_streams(outputs):
+    """`outputs` with each run of consecutive stream outputs of one stream (stdout, stderr) joined
+    into one: how a cell's printing is split into messages depends on timing, not on the cell."""
+    joined = []
+    for output in outputs:
+        previous = joined[-1] if joined else None
+        if (output.get("output_type") == "stream" and previous is not None
+                and previous.get("output_type") == "stream" and previous.get("name") == output.get("name")):
+            previous["text"] += output["text"]
+        else:
+            joined.append(output)
+    return joined
+
+
 def tidy(nb):
     """Fix the notebook metadata to `METADATA`, drop what an execution adds to the cells' metadata,
-    and store the figures with `shrink_png`."""
+    join split printing (`coalesce_streams`) and store the figures with `shrink_png`."""
     nb.metadata = copy.deepcopy(METADATA)
     for cell in nb.cells:
         for key in ("execution", "ExecuteTime"):
             cell.metadata.pop(key, None)
-        for output in cell.get("outputs", []):
+        if cell.cell_type != "code":
+            continue
+        cell.outputs = coalesce_streams(cell.outputs)
+        for output in cell.outputs:
             if "image/png" in output.get("data", {}):
                 output["data"]["image/png"] = shrink_png(output["data"]["image/png"])
     return nb
