@@ -15,4 +15,9 @@ from verify.claims import base as _base  # noqa: E402
 
 #: The modules whose claims ``import verify`` registers: records of their claims need no
 #: ``--import``, and ``verify check --jobs`` worker processes have them without one.
-BUILT_IN_MODULES = frozenset(type(c).__module__ for c in _base.registry().values())
+#: Parent packages count too (a paper package re-exports its claims).
+BUILT_IN_MODULES = frozenset(
+    ".".join(parts[:k])
+    for parts in (type(c).__module__.split(".") for c in _base.registry().values())
+    for k in range(3, len(parts) + 1)
+)
