@@ -404,7 +404,7 @@ def _count(mask):
 class Dichotomy(Claim):
     """A critical point of a deep ResNet is at least as good as linear, or a strict saddle.
 
-    Setting (module docstring): the multi-block ResNet h_1 = x + V_1 phi^1(x),
+    Setting (`verify.claims.yun.model`): the multi-block ResNet h_1 = x + V_1 phi^1(x),
     h_l = h_{l-1} + V_l phi^l(U_l h_{l-1}) (l = 2..L), f = w^T h_L, each phi^l a one-hidden-layer
     network with tanh or softplus activation; the empirical risk R(theta) of n samples with the
     square loss or the logistic loss (labels +-1; convex and twice differentiable in p), and
@@ -580,7 +580,7 @@ class SingleBlock(Claim):
     the best linear predictor.
 
     Setting: f(x) = w^T (x + V_1 phi^1(x)), phi^1 a one-hidden-layer network (tanh or softplus),
-    the empirical risk R with the square or the logistic loss (module docstring).
+    the empirical risk R with the square or the logistic loss (`verify.claims.yun.model`).
 
     Claim (seed, "If L = 1, any critical point with w* != 0 satisfies R(theta*) <= R_lin,
     recovering [2] in the same setting"; [1], after the main theorem): an upper bound, R(theta*) <= R_lin.

@@ -291,8 +291,8 @@ def depth_factor(rho, L):
 
 def near_identity_constant(rho, L, lipschitz, t, x):
     """C_L(t) = lambda ((1 + rho/L)^L - 1) ||t|| mean_i ||x_i|| and its depth-free bound
-    lambda (e^rho - 1) ||t|| mean_i ||x_i|| (module docstring: the constant is derived here,
-    not quoted from the paper). Returns ``(C_L, C_depth_free)``."""
+    lambda (e^rho - 1) ||t|| mean_i ||x_i|| (derived here (not the paper's C): module
+    docstring). Returns ``(C_L, C_depth_free)``."""
     scale = lipschitz * jnp.linalg.norm(t) * jnp.mean(jnp.linalg.norm(x, axis=1))
     return scale * depth_factor(rho, L), scale * jnp.expm1(rho)
 
