@@ -47,7 +47,7 @@ CELL_TIMEOUT = 150
 #: (with a warning on the re-run); a cell that raises fails at once. Why: the Hardt & Ma
 #: notebook's kernel was seen to stop in `verify.sweep` at 0% CPU. One such hang had both XLA
 #: pool threads blocked in jaxlib's batched LAPACK kernels (`jax::ParallelBatchMap`), which
-#: `verify._lapack_batches` now keeps off the pool; another had every pool thread parked and the
+#: `verify.lapack_batches` now keeps off the pool; another had every pool thread parked and the
 #: main thread in jax::BlockUntilReadyWithCancel, which that does not explain, so the re-run
 #: stays as a backstop.
 RUNS_WITHOUT_REPLY = 2
