@@ -362,8 +362,27 @@ def _at_linear_predictor(instance):
     return out
 
 
+def _linear_predictor_case(claim, what: str) -> tuple[MarginCase, ...]:
+    """The margin case of `Dichotomy` and `SingleBlock`: every start at the linear predictor
+    (`_at_linear_predictor`), where the claim's bound is attained with equality (margin 1)."""
+    start = claim.generate(jax.random.PRNGKey(0), loss="square", activation="tanh")
+    return (
+        MarginCase(
+            "every start at the linear predictor as a ResNet (V_l = A_l = B_l = b_l = 0, w = t*; "
+            f"square loss, tanh): {what}, the bound R <= R_lin attained with equality",
+            _at_linear_predictor(start),
+            1.0,
+            # R and R_lin(t*) are the same float64 sum there (h_L = x exactly); what is left is
+            # least squares' certified gap (~1e-20 of the loss scale), the finders' steps and
+            # the single-block bound ||t*|| ||grad_w R|| (both ~1e-16): ~1e-7 tolerance units.
+            atol=1e-3,
+        ),
+    )
+
+
 def _setup(instance):
-    """``(loss code, x, y, codes, risk on flat vectors, flat starts, unflatten, fit, scales)``."""
+    """``(loss code, x, y, codes, risk on flat vectors, flat starts, unflatten, fit, loss scale,
+    points, classifications)``: the search of both claims from the instance's starts."""
     loss, x, y, codes = instance["loss"], instance["x"], instance["y"], instance["activation"]
     starts = _start_params(instance)
     template = {kk: v[0] for kk, v in starts.items()}
@@ -372,7 +391,8 @@ def _setup(instance):
     risk = lambda th: empirical_risk(unflatten(th), x, y, loss, codes)
     fit = linear_fit(x, y, loss)
     curvature, loss_scale = problem_scales(x, y, loss)
-    return loss, x, y, codes, risk, flat, unflatten, fit, curvature, loss_scale
+    points, c = search_and_classify(risk, flat, FINDER_STEPS, curvature_floor=curvature, loss_floor=loss_scale)
+    return loss, x, y, codes, risk, flat, unflatten, fit, loss_scale, points, c
 
 
 #: Steps of each critical-point finder per start (`search_and_classify`). The loops run a
@@ -490,25 +510,11 @@ class Dichotomy(Claim):
         return _dichotomy_evidence(instance)
 
     def margin_cases(self):
-        start = self.generate(jax.random.PRNGKey(0), loss="square", activation="tanh")
-        return (
-            MarginCase(
-                "every start at the linear predictor as a ResNet (V_l = A_l = B_l = b_l = 0, "
-                "w = t*; square loss, tanh): a critical point with R = R_lin and lambda_min = 0, "
-                "the bound R <= R_lin attained with equality",
-                _at_linear_predictor(start),
-                1.0,
-                # R and R_lin(t*) are the same float64 sum there (h_L = x exactly); what is left
-                # is least squares' certified gap (~1e-20 of the loss scale) and the finders'
-                # steps of ~1e-16, about 1e-7 tolerance units.
-                atol=1e-3,
-            ),
-        )
+        return _linear_predictor_case(self, "a critical point with lambda_min = 0 and R = R_lin")
 
 
 def _dichotomy_evidence(instance):
-    loss, x, y, codes, risk, flat, unflatten, fit, curvature, loss_scale = _setup(instance)
-    points, c = search_and_classify(risk, flat, FINDER_STEPS, curvature_floor=curvature, loss_floor=loss_scale)
+    loss, x, y, codes, risk, flat, unflatten, fit, loss_scale, points, c = _setup(instance)
     depth = sum(1 for k in instance if re.fullmatch(r"starts_V\d+", k))
 
     def at(th):
@@ -636,24 +642,11 @@ class SingleBlock(Claim):
         return _single_block_evidence(instance)
 
     def margin_cases(self):
-        start = self.generate(jax.random.PRNGKey(0), loss="square", activation="tanh")
-        return (
-            MarginCase(
-                "every start at the linear predictor as a ResNet (V_1 = A_1 = B_1 = b_1 = 0, "
-                "w = t*; square loss): R - R_lin(t*) = 0 = the bound, attained with equality",
-                _at_linear_predictor(start),
-                1.0,
-                # Both sides are 0 up to rounding: R - R_lin(t*) is one float64 sum minus the
-                # same sum, the bound ||t*|| ||grad_w R|| is ~1e-16 of the loss scale, about
-                # 1e-7 tolerance units.
-                atol=1e-3,
-            ),
-        )
+        return _linear_predictor_case(self, "R - R_lin(t*) = 0 and the bound is 0")
 
 
 def _single_block_evidence(instance):
-    loss, x, y, codes, risk, flat, unflatten, fit, curvature, loss_scale = _setup(instance)
-    points, c = search_and_classify(risk, flat, FINDER_STEPS, curvature_floor=curvature, loss_floor=loss_scale)
+    loss, x, y, codes, risk, flat, unflatten, fit, loss_scale, points, c = _setup(instance)
     loss_equal = TOLERANCES["loss_equal"]
 
     def at(th):
