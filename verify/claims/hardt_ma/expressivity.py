@@ -91,8 +91,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from verify.claims.base import Claim, Evidence, all_of, compare, register
-from verify.claims.hardt_ma import SEED_002
+from verify.claims._common import raise_problems, validate_positive_int
+from verify.claims.base import Claim, Evidence, MarginCase, all_of, compare, register
+from verify.claims.hardt_ma.model import SEED_002
 from verify.errors import InvalidInstanceError
 
 __all__ = [
@@ -125,7 +126,7 @@ __all__ = [
 #: away from the unit z_i and from the other q's; for a uniform unit q in R^k,
 #: P(<z, q> > t) <= (1 - t^2)^((k - 1)/2), so over N <= (n + r)^2 pairs the largest inner
 #: product is below t when t^2 >= 1 - N^(-2/(k-1)) ~ 1 - e^(-1) with this k: t ~ 0.8, margins
-#: of order 0.2 or more (measured final margins 0.29..0.85 for n <= 2000, r <= 1000).
+#: of order 0.2 or more.
 WIDTH_PER_LOG = 4.0
 
 #: ||x_i|| must be 1 within UNIT_NORM_TOL (the paper normalises the data). A float64
@@ -369,12 +370,6 @@ def n_log_n_plus_r_squared(n: int, r: int) -> float:
 # ------------------------------------------------------------------------- validation
 
 
-def _require_int(name: str, value, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise InvalidInstanceError(f"{name} must be an integer >= {minimum}; got {value!r}")
-    return int(value)
-
-
 def validate_points(x, labels, r) -> None:
     """Raise InvalidInstanceError unless (x, labels, r) meet the hypotheses of Theorem 3.2.
 
@@ -383,7 +378,7 @@ def validate_points(x, labels, r) -> None:
     pair has ||x_i - x_j||^2 >= SEPARATION_FLOOR (Assumption 3.1); labels of shape (n,),
     integer-valued, in [0, r).
     """
-    r = _require_int("r", r, 1)
+    r = validate_positive_int("r", r)
     x = np.asarray(x, dtype=np.float64)
     if x.ndim != 2 or x.shape[0] < 1 or x.shape[1] < 1:
         raise InvalidInstanceError(
@@ -426,8 +421,7 @@ def validate_points(x, labels, r) -> None:
     elif np.any((lab < 0) | (lab >= r)):
         bad = lab[(lab < 0) | (lab >= r)][0]
         problems.append(f"labels must be integers in [0, {r}) (r = {r} classes); found {float(bad):g}")
-    if problems:
-        raise InvalidInstanceError("; ".join(problems))
+    raise_problems(problems)
 
 
 @functools.lru_cache(maxsize=None)
@@ -479,7 +473,7 @@ def build_memorising_resnet(x, labels, r, key, k=None, with_margins=False):
     validate_points(x, labels, r)
     x = jnp.asarray(x, jnp.float64)
     n, d = x.shape
-    k = default_width(n, d, r) if k is None else _require_int("k", k, 1)
+    k = default_width(n, d, r) if k is None else validate_positive_int("k", k)
     a0, q = draw_random_layers(key, k, d, int(r))
     net, margins = _jitted_construct()(x, jnp.asarray(labels), a0, q)
     return (net, margins) if with_margins else net
@@ -531,14 +525,18 @@ class ResnetMemorises(Claim):
     Check: build the proof's network from the instance's A_0 and q's (`construct_resnet`,
     with each unit's threshold halfway into its own margin), apply it to every point and
     require max_i ||N(x_i) - e_{y_i}||_inf <= MEMORISATION_TOL * conditioning (the largest
-    amplification of a rounding error by the network; errors are ~1e-14 for well separated
-    points, ~1e-9 at rho ~ 1e-7), and that `parameter_count` equals the formula exactly.
-    Margin: MEMORISATION_TOL - error / conditioning. Inconclusive when a margin of the
-    construction is <= 0 (a failed random draw of A_0 or q, which says nothing about
-    existence; probability 0 for the isometric A_0 used when k >= d) or when conditioning *
-    MEMORISATION_TOL >= 1/2 (a wrong label could not be told from rounding).
+    amplification of a rounding error by the network; the error grows like 1 / rho for
+    close points), and that `parameter_count` equals the formula exactly.
+    Inconclusive when a margin of the construction is <= 0 (a failed random draw of A_0 or
+    q, which says nothing about existence; probability 0 for the isometric A_0 used when
+    k >= d) or when conditioning * MEMORISATION_TOL >= 1/2 (a wrong label could not be told
+    from rounding).
     Instances: x half uniform on the sphere, half near-copies at distances 1e-2..1 (rho
     down to ~1e-7); labels uniform in [0, r); A_0 and q as the proof draws them.
+
+    Margin: the smaller of 1 - error / (MEMORISATION_TOL * conditioning) (1 when every point
+    lands exactly on its label) and, for the count, 1 - 2 |count - formula| (1 when equal,
+    -1 off by one parameter).
 
     References: [1] M. Hardt, T. Ma, Identity Matters in Deep Learning, arXiv:1611.04231v3,
     Theorem 3.2, Lemma 3.3, Lemmas B.1 and B.2. [2] Review, seed 002
@@ -593,8 +591,7 @@ class ResnetMemorises(Claim):
         formula = parameter_count_formula(n, d, r, k)
         bound = n_log_n_plus_r_squared(n, r)
         memorises = compare(err, 0.0, "identity", MEMORISATION_TOL, m.conditioning, name="max_label_error")
-        # Integers: |count - formula| <= 1/2 means equal; the 1/2 keeps this part's margin
-        # (1/2) from masking the memorisation margin in the minimum below.
+        # Integers: a tolerance of 1/2 reads 1 when equal and -1 when off by one.
         counted = compare(count, formula, "identity", 0.5, 1.0, name="parameter_count")
         ev = all_of(
             memorises,
@@ -613,6 +610,13 @@ class ResnetMemorises(Claim):
             (m.hidden_gap > 0) & (m.final_gap > 0) & (m.conditioning * MEMORISATION_TOL < 0.5)
         )
         return Evidence(margin=ev.margin, conclusive=ev.conclusive & conclusive, measured=ev.measured)
+
+    def margin_cases(self):
+        # x_1 = e_1, x_2 = e_2 with labels 0, 1, A_0 = I, q_c = -e_c: every pre-activation,
+        # threshold and column of V is a small dyadic number, so N(x_i) = e_{y_i} exactly and
+        # the count equals the formula: both parts read 1.
+        inst = {"x": jnp.eye(2), "labels": jnp.array([0.0, 1.0]), "A0": jnp.eye(2), "q": -jnp.eye(2)}
+        return (MarginCase("n = d = k = r = 2, dyadic construction: exact memorisation", inst, 1.0, 1e-9),)
 
 
 # ------------------------------------------------------------------------- the table
