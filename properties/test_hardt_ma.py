@@ -1,34 +1,40 @@
-"""Hypothesis searches for counterexamples to the claims of `verify.claims.hardt_ma`.
+"""Hypothesis searches for counterexamples to the gradient bounds of `verify.claims.hardt_ma`.
 
-True statements must hold on every instance drawn (inconclusive fails the test); the
-printed gradient bound (seed 002, equation (6)) is false, and the search must find a
-counterexample and shrink it to the smallest dimensions.
+The derived bound must hold on every instance drawn with Hypothesis-owned entries
+(inconclusive fails the test); the two printed bounds (the seed's equation (6), the paper's
+eq. (2.3)) are false, and the search must find a counterexample and shrink it to the
+smallest dimensions. The search over each claim's own generator is the registry-wide test
+of `properties/test_claims.py`.
 """
 
 import jax
 import numpy as np
+import pytest
 from hypothesis import find, given, settings
 from hypothesis import strategies as st
 
 from verify import HOLDS, REFUTED, get_claim, verdict
-from verify.search import instances, targeted_verdict
+from verify.search import targeted_verdict
 
 
 _verdict = targeted_verdict
 
 
 @st.composite
-def gradient_bound_instances(draw, *, dims=(1, 2, 3), depths=(1, 2, 3)):
+def gradient_bound_instances(draw, *, dims=(1, 2, 3), depths=(1, 2, 3), isotropic=False):
     """(R, Sigma, tau, A) with every entry drawn by Hypothesis, so failures shrink: d and l
-    from small sets, Sigma = B B^T + s I (s > 0), R and the block directions free, each
-    block scaled to spectral norm tau * u_i."""
+    from small sets, Sigma = B B^T + s I (s > 0; Sigma = I when `isotropic`), R and the
+    block directions free, each block scaled to spectral norm tau * u_i."""
     d = draw(st.sampled_from(dims))
     l = draw(st.sampled_from(depths))
     floats = lambda lo, hi: st.floats(lo, hi, allow_nan=False, allow_infinity=False)
     entries = lambda n, lo=-3.0, hi=3.0: np.asarray(draw(st.lists(floats(lo, hi), min_size=n, max_size=n)))
-    b = entries(d * d).reshape(d, d)
-    shift = draw(floats(1e-2, 10.0))
-    sigma = b @ b.T + shift * np.eye(d)
+    if isotropic:
+        sigma = np.eye(d)
+    else:
+        b = entries(d * d).reshape(d, d)
+        shift = draw(floats(1e-2, 10.0))
+        sigma = b @ b.T + shift * np.eye(d)
     r = entries(d * d).reshape(d, d)
     tau = draw(floats(0.0, 0.99))
     directions = entries(l * d * d).reshape(l, d, d)
@@ -44,45 +50,44 @@ def test_derived_gradient_bound_holds(instance):
     assert _verdict(get_claim("hardt-ma/gradient-lower-bound-derived"), instance) == HOLDS
 
 
-@settings(max_examples=20)
-@given(drawn=instances(get_claim("hardt-ma/gradient-lower-bound-derived")))
-def test_derived_gradient_bound_holds_on_generated_instances(drawn):
-    _, _, instance = drawn
-    assert _verdict(get_claim("hardt-ma/gradient-lower-bound-derived"), instance) == HOLDS
-
-
-def test_printed_gradient_bound_is_refuted_and_shrinks_to_d1_l1():
-    """`find` searches for an instance the toolkit refutes and shrinks it; the smallest has
-    d = l = 1 (the bound fails as soon as sigma_min(Sigma) > 1, whatever the dimensions)."""
-    claim = get_claim("hardt-ma/gradient-lower-bound")
-    smallest = find(
-        gradient_bound_instances(),
+def _smallest_refutation(claim_id, strategy, max_examples=300):
+    """`find` searches for an instance the toolkit refutes and shrinks it."""
+    claim = get_claim(claim_id)
+    return find(
+        strategy,
         lambda inst: verdict(claim.check_instance(inst)) == REFUTED,
-        settings=settings(max_examples=300, database=None, derandomize=True),
+        settings=settings(max_examples=max_examples, database=None, derandomize=True),
     )
+
+
+@pytest.mark.parametrize("claim_id", ["hardt-ma/gradient-lower-bound", "hardt-ma/gradient-lower-bound-paper"])
+def test_printed_gradient_bounds_are_refuted_and_shrink_to_d1_l1(claim_id):
+    """The seed's eq. (6) and the paper's eq. (2.3), as printed: the smallest refutation has
+    d = l = 1, where (1 - tau)^(l-1) = (1 - tau)^(2l-2) = 1 and only sigma_min(Sigma)^2 is at
+    fault (the bound fails as soon as sigma_min(Sigma) > 1, whatever the dimensions)."""
+    smallest = _smallest_refutation(claim_id, gradient_bound_instances())
     assert np.shape(smallest["R"]) == (1, 1)
     assert np.shape(smallest["A"]) == (1, 1, 1)
     assert np.linalg.eigvalsh(smallest["Sigma"])[0] > 1.0
 
 
-@given(drawn=instances(get_claim("hardt-ma/critical-points-global")))
-def test_critical_points_global(drawn):
-    _, _, instance = drawn
-    assert _verdict(get_claim("hardt-ma/critical-points-global"), instance) == HOLDS
+def test_paper_gradient_bound_is_refuted_with_identity_covariance_from_depth_two():
+    """With Sigma = I, sigma_min(Sigma)^2 = sigma_min(Sigma): what remains false in eq. (2.3)
+    is the exponent l - 1 of (1 - tau). No counterexample has l = 1 (there the bound is the
+    derived one), and the search shrinks one to d = 1, l = 2 with tau > 0; the seed's
+    eq. (6), with exponent 2l - 2, holds on it."""
+    smallest = _smallest_refutation("hardt-ma/gradient-lower-bound-paper",
+                                    gradient_bound_instances(isotropic=True), max_examples=500)
+    assert np.shape(smallest["R"]) == (1, 1)
+    assert np.shape(smallest["A"]) == (2, 1, 1)
+    assert smallest["tau"] > 0
+    assert verdict(get_claim("hardt-ma/gradient-lower-bound").check_instance(smallest)) == HOLDS
 
 
-@settings(max_examples=6)
-@given(drawn=instances(get_claim("hardt-ma/gd-in-ball")))
-def test_gd_in_ball(drawn):
-    _, _, instance = drawn
-    assert _verdict(get_claim("hardt-ma/gd-in-ball"), instance) == HOLDS
-
-
-@settings(max_examples=6)
-@given(drawn=instances(get_claim("hardt-ma/nonconvex")))
-def test_nonconvex(drawn):
-    _, _, instance = drawn
-    assert _verdict(get_claim("hardt-ma/nonconvex"), instance) == HOLDS
+@given(instance=gradient_bound_instances(depths=(1,), isotropic=True))
+def test_paper_gradient_bound_holds_at_depth_one_with_identity_covariance(instance):
+    """At l = 1 with Sigma = I the three readings coincide (mu = 4), and hold."""
+    assert _verdict(get_claim("hardt-ma/gradient-lower-bound-paper"), instance) == HOLDS
 
 
 @given(

@@ -3,7 +3,8 @@
 Hypothesis draws the point set (how many near-copies, and how close: the separation rho
 ranges from 1e-8 to order 1), the labelling itself (so a failure shrinks to the simplest
 labels) and the integer seed of the random parts (A_0, q); it steers with `target` towards
-the largest error relative to the tolerance. The claim must hold on every draw: an
+the largest error relative to the tolerance (the search over the claim's own generator is the
+registry-wide test of `properties/test_claims.py`). The claim must hold on every draw: an
 inconclusive result fails the test too. Metamorphic tests: reordering the points, and
 renaming the classes, leave the verdict (and, for renaming, the outputs up to the same
 renaming) unchanged.
@@ -15,8 +16,7 @@ from hypothesis import example, given, note, target
 from hypothesis import strategies as st
 
 from verify import HOLDS, get_claim, verdict
-from verify.claims import _hardt_ma_expressivity as hm  # registers the claim
-from verify.search import instances
+from verify.claims.hardt_ma import expressivity as hm
 
 CLAIM = get_claim("hardt-ma/expressivity")
 
@@ -95,7 +95,8 @@ def _check(instance):
     note(f"measured: {measured}")
     margin = float(evidence.margin)
     if np.isfinite(margin):
-        target(-margin / hm.MEMORISATION_TOL, label="error / (tolerance * conditioning)")
+        # margin = 1 - error / (tolerance * conditioning), or the count's part (1 when equal)
+        target(1.0 - margin, label="error / (tolerance * conditioning)")
     return evidence
 
 
@@ -105,12 +106,6 @@ def test_construction_memorises_every_drawn_labelling(instance):
     evidence = _check(instance)
     assert verdict(evidence) == HOLDS
     assert float(evidence.measured["hidden_gap"]) > 0
-
-
-@given(drawn=instances(CLAIM))
-def test_claim_holds_on_generated_instances(drawn):
-    _, _, instance = drawn
-    assert verdict(_check(instance)) == HOLDS
 
 
 @given(instance=labelled_point_sets(sizes=(40,)), data=st.data())

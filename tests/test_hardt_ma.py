@@ -1,4 +1,5 @@
-"""Unit tests of the Hardt & Ma linear residual network claims (`verify.claims.hardt_ma`)."""
+"""Unit tests of the Hardt & Ma linear residual network claims (`verify.claims.hardt_ma`,
+modules `model` and `linear`)."""
 
 import re
 
@@ -17,8 +18,8 @@ def _problem(d=3, l=4, seed=0, tau=0.5):
     k1, k2, k3 = jax.random.split(jax.random.PRNGKey(seed), 3)
     return (
         jnp.eye(d) + jax.random.normal(k1, (d, d)) / np.sqrt(d),
-        hm._covariance(k2, d),
-        hm._blocks_in_ball(k3, l, d, tau),
+        hm.random_covariance(k2, d),
+        hm.blocks_in_ball(k3, l, d, tau),
     )
 
 
@@ -86,14 +87,49 @@ def test_derived_gradient_bound_is_tight_at_zero_for_isotropic_sigma():
     assert float(ev.measured["ratio"]) == pytest.approx(float(ev.measured["mu"]), rel=1e-12)
 
 
+def test_several_problems_are_reported_together():
+    claim = get_claim("hardt-ma/gradient-lower-bound-derived")
+    bad = _gradient_instance(Sigma=jnp.array([[1.0, 0.5], [0.0, 1.0]]), tau=jnp.asarray(1.5),
+                             A=jnp.zeros((2, 3, 3)))
+    message = (re.escape("Sigma must be symmetric") + ".*" + re.escape("tau (the theorem needs")
+               + ".*" + re.escape("A must have shape (l, 2, 2)"))
+    with pytest.raises(InvalidInstanceError, match=message):
+        claim.check_instance(bad)
+
+
+def test_three_readings_of_the_gradient_bound_on_the_boundary_of_the_ball():
+    """d = 1, l = 2, Sigma = 1, A_1 = A_2 = -tau: ||grad f||^2 = 8 (1 - tau)^2 (f - f_opt). The
+    derived bound and the seed's eq. (6) (equal when sigma_min(Sigma) = 1) are attained; the
+    paper's eq. (2.3), with (1 - tau)^(l-1), asks for 8 (1 - tau) (f - f_opt) and fails."""
+    tau = 0.3
+    instance = {"R": jnp.array([[2.0]]), "Sigma": jnp.array([[1.0]]), "tau": jnp.asarray(tau),
+                "A": jnp.full((2, 1, 1), -tau)}
+    excess = (2.0 - (1 - tau) ** 2) ** 2
+    evidence = {cid: get_claim(cid).check_instance(instance) for cid in (
+        "hardt-ma/gradient-lower-bound-derived", "hardt-ma/gradient-lower-bound",
+        "hardt-ma/gradient-lower-bound-paper")}
+    for ev in evidence.values():
+        assert float(ev.measured["grad_norm_sq"]) == pytest.approx(8 * (1 - tau) ** 2 * excess, rel=1e-13)
+    derived, review, paper = evidence.values()
+    assert verdict(derived) == verdict(review) == HOLDS
+    assert float(derived.margin) == pytest.approx(1.0, abs=1e-3)
+    assert float(review.margin) == pytest.approx(1.0, abs=1e-3)
+    assert verdict(paper) == REFUTED
+    assert float(paper.measured["grad_norm_sq_reference"]) == pytest.approx(8 * (1 - tau) * excess, rel=1e-13)
+    # the margin is 1 - (relative shortfall tau) / 1e-10, on the common scale
+    assert float(paper.margin) == pytest.approx(1 - tau / 1e-10, rel=1e-9)
+
+
 def test_printed_gradient_bound_fails_on_the_smallest_instance():
     """d = l = 1, tau = 0, A = 0, Sigma = (2), R = (2): ||grad||^2 = 4 s^2 (R-1)^2 = 16 while
     the printed right-hand side is 4 s^3 (R-1)^2 = 32; the derived one, 4 s^2 (R-1)^2 = 16, holds."""
     instance = {"R": jnp.array([[2.0]]), "Sigma": jnp.array([[2.0]]), "tau": jnp.asarray(0.0),
                 "A": jnp.zeros((1, 1, 1))}
     printed = get_claim("hardt-ma/gradient-lower-bound").check_instance(instance)
+    paper = get_claim("hardt-ma/gradient-lower-bound-paper").check_instance(instance)
     derived = get_claim("hardt-ma/gradient-lower-bound-derived").check_instance(instance)
-    assert verdict(printed) == REFUTED
+    assert verdict(printed) == verdict(paper) == REFUTED
+    assert float(paper.measured["grad_norm_sq_reference"]) == pytest.approx(32.0)
     assert float(printed.measured["grad_norm_sq"]) == pytest.approx(16.0)
     assert float(printed.measured["grad_norm_sq_reference"]) == pytest.approx(32.0)
     assert verdict(derived) == HOLDS
@@ -104,7 +140,7 @@ def _tau_one_instance(seed, d=1, l=2):
     k1, k2 = jax.random.split(jax.random.PRNGKey(seed))
     instance = dict(claim.generate(k1, d=d, l=l))
     instance["tau"] = jnp.asarray(1.0)
-    instance["starts"] = jax.vmap(lambda k: hm._blocks_in_ball(k, l, d, 1.0, low=0.5))(
+    instance["starts"] = jax.vmap(lambda k: hm.blocks_in_ball(k, l, d, 1.0, low=0.5))(
         jax.random.split(k2, hm.STARTS)
     )
     return instance
@@ -125,7 +161,7 @@ def test_critical_points_global_fails_at_tau_one():
             assert float(ev.measured["max_norm_at_critical_inside"]) == pytest.approx(1.0, abs=1e-7)
             assert float(ev.measured["max_gap_at_critical_inside"]) > 1e-3
     assert verdicts.count(REFUTED) >= 4, verdicts
-    with pytest.raises(InvalidInstanceError, match=re.escape("tau must lie in [0, 1)")):
+    with pytest.raises(InvalidInstanceError, match=re.escape("tau (the theorem needs 0 <= tau < 1) must lie in [0, 1); got 1.0")):
         claim.check_instance(_tau_one_instance(0))
 
 
@@ -150,8 +186,9 @@ def _gradient_instance(**overrides):
 @pytest.mark.parametrize(
     "overrides, message",
     [
-        ({"tau": jnp.asarray(1.0)}, "tau must lie in [0, 1) (the theorem needs tau < 1); got 1.0"),
-        ({"tau": jnp.asarray(-0.1)}, "tau must lie in [0, 1)"),
+        ({"tau": jnp.asarray(1.0)}, "tau (the theorem needs 0 <= tau < 1) must lie in [0, 1); got 1.0"),
+        ({"tau": jnp.asarray(-0.1)}, "tau (the theorem needs 0 <= tau < 1) must lie in [0, 1); got -0.1"),
+        ({"tau": jnp.ones(2)}, "tau (the theorem needs 0 <= tau < 1) must be a scalar; got shape (2,)"),
         ({"Sigma": jnp.array([[1.0, 0.0], [0.0, 0.0]])}, "Sigma must be positive definite"),
         ({"Sigma": jnp.array([[1.0, 0.0], [0.0, -2.0]])}, "smallest eigenvalue is -2"),
         ({"Sigma": jnp.array([[1.0, 0.5], [0.0, 1.0]])}, "Sigma must be symmetric"),
@@ -189,6 +226,7 @@ def test_gd_in_ball_records_observed_and_predicted_rates():
     assert verdict(ev) == HOLDS
     m = {k: float(v) for k, v in ev.measured.items()}
     assert 0 < m["observed_rate"] <= m["predicted_rate"] < 1
+    assert float(ev.margin) >= 1.0  # every checked step contracts at least as predicted
     assert m["final_excess"] < 1e-3 * m["initial_excess"]
 
 
@@ -198,3 +236,28 @@ def test_nonconvex_finds_negative_curvature_and_problem_one_is_convex():
     assert verdict(ev) == HOLDS
     assert float(ev.measured["lambda_min_relative_best_probe"]) < -1e-3
     assert float(ev.measured["lambda_min_problem_1"]) > 0
+
+
+def test_sources_follow_the_papers_numbering():
+    """[1] Theorem 2.1 is the existence of a small global minimiser, Theorem 2.2 the critical
+    points in B_tau, eq. (2.3) the gradient bound; the seed numbers them Theorems 2, 1 and eq. (6)."""
+    source = {cid: get_claim(cid).source for cid in [
+        "hardt-ma/existence", "hardt-ma/critical-points-global", "hardt-ma/gradient-lower-bound-derived",
+        "hardt-ma/gradient-lower-bound-paper", "hardt-ma/gradient-lower-bound"]}
+    assert source["hardt-ma/existence"].startswith("Hardt & Ma, Theorem 2.1")
+    assert "review Theorem 2 " in source["hardt-ma/existence"]
+    assert source["hardt-ma/critical-points-global"].startswith("Hardt & Ma, Theorem 2.2; review Theorem 1")
+    assert source["hardt-ma/gradient-lower-bound-derived"].startswith("Hardt & Ma, eq. (2.3)")
+    assert source["hardt-ma/gradient-lower-bound-paper"].startswith("Hardt & Ma, eq. (2.3) (after Theorem 2.2), as printed")
+    assert source["hardt-ma/gradient-lower-bound"].startswith("Review of Hardt & Ma, equation (6)")
+    for cid in source:
+        assert "Lemma 2.3" not in source[cid] + (type(get_claim(cid)).__doc__ or "")
+
+
+def test_the_package_re_exports_every_public_name_of_its_modules():
+    from verify.claims.hardt_ma import existence, expressivity, linear, model
+
+    for module in (model, linear, existence, expressivity):
+        for name in module.__all__:
+            assert getattr(hm, name) is getattr(module, name), (module.__name__, name)
+    assert len(hm.__all__) == len(set(hm.__all__))

@@ -1,9 +1,10 @@
-"""Unit tests of `hardt-ma/existence` (Hardt & Ma, Theorem 2.2; seed 002, Theorem 2).
+"""Unit tests of `hardt-ma/existence` (Hardt & Ma, Theorem 2.1; seed 002, Theorem 2).
 
-The constructions must reproduce R (P = R, so A* is a global minimiser) and meet the bound
-||A*|| <= (4 pi + 3 gamma)/l. This includes the hard cases: rotations by angles near pi or
-exactly pi, repeated angles, gamma at the edge l = 3 gamma, and d = 1..5. Bad input raises
-InvalidInstanceError naming the argument. When det R < 0 no factorisation stays in B_tau.
+The constructions must reproduce R (P = R, so A* is a global minimiser) and meet both bounds,
+the paper's ||A*|| <= 2 (sqrt(pi) + sqrt(3 gamma))^2 / l and the seed's (4 pi + 3 gamma)/l.
+This includes the hard cases: rotations by angles near pi or exactly pi, repeated angles,
+gamma at the edge l = 3 gamma, and d = 1..5. Bad input raises InvalidInstanceError naming
+the argument. When det R < 0 no factorisation stays in B_tau.
 """
 
 import math
@@ -14,7 +15,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-import verify.claims._hardt_ma_existence as ex
+import verify.claims.hardt_ma.existence as ex
 from verify import InvalidInstanceError, get_claim
 from verify.claims.hardt_ma import max_block_norm, residual_product
 
@@ -46,16 +47,34 @@ def _gamma(R):
     return float(np.max(np.abs(np.log(np.linalg.svd(R, compute_uv=False)))))
 
 
+def _paper_bound(gamma, l):
+    return 2 * (math.sqrt(math.pi) + math.sqrt(3 * gamma)) ** 2 / l
+
+
+def _review_bound(gamma, l):
+    return (4 * math.pi + 3 * gamma) / l
+
+
 def _assert_theorem(R, l, repro=REPRO):
-    """A* reproduces R; when l >= 3 gamma, ||A*|| <= (4 pi + 3 gamma)/l."""
+    """A* reproduces R; when l >= 3 gamma, ||A*|| is within both bounds."""
     blocks = ex.construct_global_minimiser(R, l)
     assert blocks.shape == (l,) + R.shape and blocks.dtype == jnp.float64
     assert _rel_err(blocks, R) <= repro
     gamma = _gamma(R)
     norm = float(max_block_norm(blocks))
     if l >= 3 * gamma:
-        assert norm <= (4 * math.pi + 3 * gamma) / l * (1 + 1e-12)
+        assert norm <= _paper_bound(gamma, l) * (1 + 1e-12)
+        assert norm <= _review_bound(gamma, l) * (1 + 1e-12)
     return norm
+
+
+def test_bounds_in_closed_form():
+    for gamma, l in [(0.0, 5), (0.7, 3), (4.0, 12)]:
+        assert float(ex.existence_bound(gamma, l)) == pytest.approx(_paper_bound(gamma, l), rel=1e-15)
+        assert float(ex.existence_bound_review(gamma, l)) == pytest.approx(_review_bound(gamma, l), rel=1e-15)
+    # neither implies the other: the paper's is smaller at gamma = 0, larger at gamma = 1
+    assert _paper_bound(0.0, 1) < _review_bound(0.0, 1)
+    assert _paper_bound(1.0, 1) > _review_bound(1.0, 1)
 
 
 # -------------------------------------------------------------------- PSD root
@@ -83,7 +102,7 @@ def test_psd_root_meets_the_bound_and_agrees_with_the_general_construction():
     l = 12  # 3 gamma = 7.5 <= 12
     naive = ex.psd_root_blocks(R, l)
     assert _rel_err(naive, R) <= REPRO
-    bound = (4 * math.pi + 3 * _gamma(R)) / l
+    bound = min(_paper_bound(_gamma(R), l), _review_bound(_gamma(R), l))
     assert float(max_block_norm(naive)) <= bound
     general = ex.construct_global_minimiser(R, l)
     assert _rel_err(general, R) <= REPRO
@@ -164,40 +183,50 @@ def test_random_r_every_size(d, l):
         _assert_theorem(R, l, repro=1e-11)
 
 
-def _worst_split_ratio(l, u):
-    """NumPy re-derivation of the best split's cost (see `ex._best_split`) in the worst case:
-    gamma = u l / 3 with singular values e^(+-gamma), no principal candidate, Z's largest
-    angle 2 pi / 3. Returns the cost over the bound (4 pi + 3 gamma)/l."""
-    g = u * l / 3.0
-    best = np.inf
-    for l_s in range(1, l):
-        psd = math.expm1(g / l_s)
-        rot = l - l_s
-        if rot == 1:  # the single rotation block is W - I, W a rotation by pi: norm 2
-            best = min(best, max(psd, 2.0))
-        for m in range(1, rot):
-            split = max(2 * math.sin(math.pi / (2 * m)), 2 * math.sin((2 * math.pi / 3) / (2 * (rot - m))))
-            best = min(best, max(psd, split))
-    return best / ((4 * math.pi + 3 * g) / l)
+def _worst_ratios(depths, merged=True):
+    """Largest cost / bound over the worst cases and gamma in [0, l/3] (a grid dense near 0)."""
+    paper = review = 0.0
+    for l in depths:
+        g = np.unique(np.concatenate([np.linspace(0, l / 3, 101), np.geomspace(1e-9, l / 3, 60)]))
+        for theta_w, theta_z, principal in ex.WORST_CASES:
+            cost = ex.worst_case_cost(l, g, theta_w, theta_z, principal, merged)
+            paper = max(paper, float(np.max(cost / (2 * (np.sqrt(np.pi) + np.sqrt(3 * g)) ** 2 / l))))
+            review = max(review, float(np.max(cost / ((4 * np.pi + 3 * g) / l))))
+    return paper, review
 
 
-def test_bound_holds_in_the_worst_case_of_the_split():
-    """The split W = N Z has no closed-form bound. With Z's largest angle at 2 pi / 3 (the
-    worst) and no principal candidate, the best split must still meet the bound. The module
-    docstring reports the same check for every l up to 400."""
-    worst = max(
-        _worst_split_ratio(l, u)
-        for l in list(range(2, 31)) + [64, 257]
-        for u in np.linspace(0.0, 1.0, 21)
-    )
-    assert worst <= 0.6  # measured 0.563 (l = 5, gamma = 0); the theorem needs <= 1
-    # the library's _best_split computes the same costs
+def test_bounds_hold_in_the_worst_case_of_the_construction():
+    """No closed-form proof covers the paper's bound or the split W = N Z: the best split must
+    meet both bounds in the worst case of the module docstring (bench/bench_hardt_ma.py runs
+    the same for every l up to 400). Without the merged first block it misses the paper's
+    bound at small l and gamma near 0."""
+    depths = list(range(2, 31)) + [64, 257]
+    paper, review = _worst_ratios(depths)
+    assert paper < 1.0 and review < 1.0, (paper, review)
+    unmerged, _ = _worst_ratios([4, 5, 7], merged=False)
+    assert unmerged > 1.0
+    # the library's best_split computes the same costs
     for l in (5, 12):
-        for u in (0.0, 0.5, 1.0):
+        for u in (0.0, 1e-4, 0.5, 1.0):
             g = u * l / 3.0
-            _, _, c = ex._best_split(jnp.array([g, -g]), jnp.pi, 2 * jnp.pi / 3, False, True, l)
-            ratio = float(c) / ((4 * math.pi + 3 * g) / l)
-            assert ratio == pytest.approx(_worst_split_ratio(l, u), rel=1e-12)
+            for theta_w, theta_z, principal in ex.WORST_CASES:
+                _, _, c = ex.best_split(jnp.array([g, -g]), theta_w, theta_z, principal, True, l)
+                expected = ex.worst_case_cost(l, np.array([g]), theta_w, theta_z, principal)[0]
+                assert float(c) == pytest.approx(expected, rel=1e-12)
+
+
+def test_merged_first_block_meets_the_paper_bound_where_a_block_of_its_own_would_not():
+    """d = 4, W with planes at angles pi and pi/2, gamma = 0, l = 5: with S on a block of its
+    own the rotation has four blocks and costs sqrt(2) > 2 pi / 5; merged, five blocks do."""
+    D = np.zeros((4, 4))
+    D[:2, :2] = _rot2(math.pi)
+    D[2:, 2:] = _rot2(math.pi / 2)
+    Q = _orth(5, 4)
+    R = Q @ D @ Q.T
+    norm = _assert_theorem(R, 5)
+    assert norm < 2 * math.pi / 5 < math.sqrt(2)
+    ev = CLAIM.check_instance(_instance(R, 5))
+    assert float(ev.measured["merged"]) == 1.0 and float(ev.measured["ratio"]) < 1.0
 
 
 # ------------------------------------------------------------------ bad input
@@ -222,7 +251,7 @@ def test_non_finite_r():
 
 @pytest.mark.parametrize("l", [0, -2, 2.5, True, "3"])
 def test_bad_depth(l):
-    msg = f"l must be an integer >= 1 (the number of residual blocks); got {l!r}"
+    msg = f"l (the number of residual blocks) must be an integer >= 1; got {l!r}"
     with pytest.raises(InvalidInstanceError, match=re.escape(msg)):
         ex.construct_global_minimiser(np.eye(2), l)
     with pytest.raises(InvalidInstanceError, match=re.escape(msg)):
@@ -271,6 +300,13 @@ def test_claim_rejects_bad_layers_and_shapes():
         CLAIM.check_instance({"R": np.eye(2), "layers": np.ones((2, 2))})
     with pytest.raises(InvalidInstanceError, match=re.escape("R must be a square matrix of shape (d, d); got shape (2, 3)")):
         CLAIM.check_instance({"R": np.ones((2, 3)), "layers": np.arange(1.0, 9.0)})
+
+
+def test_claim_reports_several_problems_together():
+    bad = {"R": np.diag([1.0, -1.0]), "layers": np.arange(3.0)}
+    with pytest.raises(InvalidInstanceError, match=re.escape("layers must be the layer indices") + ".*"
+                       + re.escape("R must have det R > 0")):
+        CLAIM.check_instance(bad)
 
 
 def test_demo_rejects_tau_at_least_one():

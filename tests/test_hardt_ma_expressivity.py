@@ -11,7 +11,7 @@ import pytest
 
 import verify
 from verify import HOLDS, INCONCLUSIVE, InvalidInstanceError, get_claim, verdict
-from verify.claims import _hardt_ma_expressivity as hm  # registers the claim
+from verify.claims.hardt_ma import expressivity as hm
 
 CLAIM_ID = "hardt-ma/expressivity"
 
@@ -212,7 +212,7 @@ def test_claim_holds_on_its_grid_under_the_sweep():
     # One vectorised instance (params[0]); the property tests draw from the whole grid.
     result = verify.sweep(claim, 1, seed=1)
     assert result.verdict == HOLDS, result.measured
-    assert result.smallest_margin > 0.5 * hm.MEMORISATION_TOL
+    assert result.smallest_margin > 0.5  # error below half its tolerance
     worst = result.measured
     assert float(worst["parameter_count"]) == float(worst["parameter_count_reference"])
     assert float(worst["max_label_error"]) < 1e-6
