@@ -12,10 +12,15 @@ Prints, in one run:
 (b) at the sizes where both run, seconds to lambda_min of the risk's Hessian at one
     point, matrix-free against dense (`lambda_min(..., method=...)`, second call timed),
     with their agreement relative to ||H||_2: the ratio that makes (a) possible.
+(c) the existence construction in its worst case (`verify.claims.hardt_ma.worst_case_cost`,
+    module docstring of `verify.claims.hardt_ma.existence`): the largest ||A*|| / bound over
+    gamma in [0, l/3], for the paper's bound 2 (sqrt(pi) + sqrt(3 gamma))^2 / l and the
+    seed's (4 pi + 3 gamma) / l, every l up to 400 (up to 60 with --quick), with and without
+    the merged first block. Pure arithmetic: the same numbers on every machine.
 
 Nothing is asserted on time. Run from the repository root::
 
-    python bench/bench_hardt_ma.py           # ~10 minutes on 2 CPU cores
+    python bench/bench_hardt_ma.py           # several minutes on 2 CPU cores
     python bench/bench_hardt_ma.py --quick   # smoke run, small sizes only
 """
 
@@ -77,7 +82,7 @@ def bench_spectrum(sizes, seed: int) -> list[list[str]]:
     for d, l in sizes:
         key = jax.random.PRNGKey(seed)
         inst = verify.get_claim("hardt-ma/nonconvex").generate(key, d=d, l=l)
-        risk = hm._flat_risk(inst)
+        risk = hm.flat_excess_risk(inst)
         x = inst["probes"][0].reshape(-1)
         n = x.size
         timings, values = {}, {}
@@ -103,6 +108,26 @@ def bench_spectrum(sizes, seed: int) -> list[list[str]]:
     return rows
 
 
+def bench_existence_worst_case(max_depth: int) -> list[list[str]]:
+    """Largest ||A*|| / bound in the construction's worst case, per regime and bound."""
+    worst = {}
+    for l in range(2, max_depth + 1):
+        g = np.unique(np.concatenate([np.linspace(0.0, l / 3.0, 201), np.geomspace(1e-12, l / 3.0, 200)]))
+        bounds = {"paper": 2.0 * (np.sqrt(np.pi) + np.sqrt(3.0 * g)) ** 2 / l,
+                  "seed": (4.0 * np.pi + 3.0 * g) / l}
+        for (theta_w, theta_z, principal), regime in zip(hm.WORST_CASES, ("principal", "split")):
+            for merged in (True, False):
+                cost = hm.worst_case_cost(l, g, theta_w, theta_z, principal, merged)
+                for name, bound in bounds.items():
+                    ratio = cost / bound
+                    i = int(np.argmax(ratio))
+                    key = (regime, merged, name)
+                    if key not in worst or ratio[i] > worst[key][0]:
+                        worst[key] = (float(ratio[i]), l, float(g[i]))
+    return [
+        [regime, "yes" if merged else "no", name, f"{r:.4f}", str(l), f"{gamma:.3g}"]
+        for (regime, merged, name), (r, l, gamma) in sorted(worst.items(), key=lambda kv: (kv[0][0], not kv[0][1], kv[0][2]))
+    ]
 
 
 def main(argv=None) -> None:
@@ -121,6 +146,12 @@ def main(argv=None) -> None:
     rows = bench_spectrum(SPECTRUM_SIZES[:1] if args.quick else SPECTRUM_SIZES, args.seed)
     print()
     print_table(["size", "parameters", "matrix-free s", "dense s", "ratio", "LOBPCG iters", "|diff|/||H||"], rows, left=2)
+    print()
+    depth = 60 if args.quick else 400
+    print(f"(c) existence construction, worst case over gamma in [0, l/3], l = 2..{depth}: largest ||A*|| / bound")
+    rows = bench_existence_worst_case(depth)
+    print()
+    print_table(["regime", "merged first block", "bound", "largest ratio", "at l", "at gamma"], rows, left=2)
 
 
 if __name__ == "__main__":
