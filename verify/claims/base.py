@@ -141,8 +141,12 @@ def flag_margin(ok) -> jax.Array:
 
 
 def min_over(mask, values, empty: float = 1.0) -> jax.Array:
-    """Smallest of `values` where `mask` holds; `empty` (vacuous: 1) where it holds nowhere."""
-    return jnp.min(jnp.where(mask, jnp.asarray(values, jnp.float64), empty))
+    """Smallest of `values` where `mask` holds; `empty` (vacuous: 1) where it holds nowhere.
+
+    The entries outside `mask` do not count at all: a margin above 1 (slack) where the mask
+    holds is returned as it is, not cut at `empty`."""
+    values = jnp.asarray(values, jnp.float64)
+    return jnp.where(jnp.any(mask), jnp.min(jnp.where(mask, values, jnp.inf)), empty)
 
 
 def compare(
