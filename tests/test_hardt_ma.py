@@ -210,6 +210,9 @@ def test_bad_starts_and_probes_raise():
     inst = {"R": jnp.eye(2), "Sigma": jnp.eye(2), "tau": jnp.asarray(0.5), "starts": jnp.zeros((4, 2, 3, 3))}
     with pytest.raises(InvalidInstanceError, match=re.escape("starts must have shape (k, l, 2, 2)")):
         cp.check_instance(inst)
+    inst["starts"] = jnp.zeros((4, 2, 2, 2)).at[2, 1].set(0.6 * jnp.eye(2))
+    with pytest.raises(InvalidInstanceError, match=re.escape("starts must lie in B_tau (max_i ||A_i||_2 <= tau = 0.5); start 2 has max_i ||A_i||_2 = 0.6")):
+        cp.check_instance(inst)
     nc = get_claim("hardt-ma/nonconvex")
     inst = {"R": jnp.eye(2), "Sigma": jnp.eye(2), "probes": jnp.zeros((4, 1, 2, 2))}
     with pytest.raises(InvalidInstanceError, match=re.escape("l >= 2 (the claim is about depth l >= 2)")):

@@ -423,6 +423,15 @@ class CriticalPointsGlobal(Claim):
             raise InvalidInstanceError(
                 f"starts must have shape (k, l, {d}, {d}) with k, l >= 1; got shape {s}"
             )
+        # Part (b) is checked at the starts: the bound it uses holds on B_tau only.
+        norms = np.linalg.norm(np.asarray(instance["starts"], np.float64), ord=2, axis=(-2, -1))
+        tau = float(instance["tau"])
+        if np.max(norms) > tau * (1.0 + 1e-12) + 1e-300:
+            k = int(np.argmax(np.max(norms, axis=1)))
+            raise InvalidInstanceError(
+                f"starts must lie in B_tau (max_i ||A_i||_2 <= tau = {tau!r}); start {k} has "
+                f"max_i ||A_i||_2 = {float(np.max(norms[k]))!r}"
+            )
 
     def check(self, instance):
         return _critical_points_evidence(instance)
