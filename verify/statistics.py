@@ -15,25 +15,26 @@ What the rate rests on: the interval is the normal (CLT) interval, exact only in
 For light-tailed X (one layer's gain, a quadratic form of Gaussians, a sum of such terms)
 N = 8,192 or more samples make it accurate; the false-alarm rate actually obtained on each
 statistical claim is measured in `properties/test_initialisation.py` at rates where it
-can be counted. It is NOT accurate for heavy-tailed X, and products of many random factors
-are heavy-tailed: on X = prod_{l=1}^{10} (1 + w_l)^2 (w_l ~ N(0, c), E[X] = (1+c)^10),
-16,384 samples per check, the two-sided normal interval at alpha = 1e-2 refuted the true
-mean in 1.1% of 1,000 checks for c = 0.1, 5.8% for c = 0.3 and 21% (of 500) for c = 1, every
-time with the estimate below the mean: the mean is carried by rare huge draws that a
-sample of 16,384 usually misses, and the spread is underestimated with it. Hall's (1992)
-skewness-corrected interval did no better (5.5%, 20%); no interval that only sees the
-sample can, since E[X] is decided by draws it has not seen.
+can be counted (numbers in the README). It is NOT accurate for heavy-tailed X, and products
+of many random factors are heavy-tailed: on X = prod_{l=1}^{10} (1 + w_l)^2 (w_l ~ N(0, c),
+E[X] = (1+c)^10) the two-sided normal interval refutes the true mean far more often than
+its rate, and more so the larger c, every time with the estimate below the mean: the mean
+is carried by rare huge draws that a sample usually misses, and the spread is
+underestimated with it. Hall's (1992) skewness-corrected interval does no better; no
+interval that only sees the sample can, since E[X] is decided by draws it has not seen
+(README, "Statistical claims", has the measured rates).
 
 So a claim about the expectation of a product is checked through its factors
 (`product_evidence`): when X = G_1 ... G_L with E[G_l | G_1..G_{l-1}] = E[G_l] (the gains of
 a network with independent zero-mean layers), E[X] = prod_l E[G_l]; each gain is light
 tailed, gets a normal interval at alpha / L, and the product of the intervals holds the
-product of the means with probability >= 1 - alpha (Bonferroni). Measured on the same
-products (`tests/test_statistics.py`) and on the claims' networks
-(`properties/test_initialisation.py`): 0 false alarms in 300-400 checks at alpha = 1e-2,
-and 0 in 300 at alpha = 0.1. The bound is conservative (the worst ends of L factors
-rarely meet), which costs power: the interval is about sqrt(L) times wider than a delta-
-method interval on sum_l log E[G_l] would be. We keep the bound because it is a bound.
+product of the means with probability >= 1 - alpha (Bonferroni). The bound is conservative
+(the worst ends of L factors rarely meet), which costs power: the interval is about
+sqrt(L) times wider than a delta-method interval on sum_l log E[G_l] would be. We keep the
+bound because it is a bound.
+
+Margins are on the common scale (`verify.claims.base`): 1 at the estimate, 0 at an end of
+the interval, negative outside it.
 
 The same key gives the same estimate, bit for bit.
 """
