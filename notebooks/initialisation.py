@@ -319,7 +319,10 @@ print(f"1 + 1/(dL) = {1 + 1 / (D3 * L3)}, 1 + 1/L = {1 + 1 / L3}: the encoded cl
 # 2 uniform), $x = $ `x_mean` $+$ `x_factor` $g$ with $g \sim N(0, I)$, and a raw PRNG key;
 # `check_instance` validates the hypotheses and runs the check (exact formula and Monte Carlo).
 # The sweep of section 6 checks both on random variance profiles (sizes 2 x 1 up to 8 x 8, the three
-# entry laws, some entries identically zero).
+# entry laws, some entries identically zero). On the counterexample the exact part measures the
+# relative violation $|\mathbb{E}\|Wx\|^2 - \mathbb{E}\|x\|^2| / \mathbb{E}\|x\|^2 = 1$ in units of the
+# identity tolerance $10^{-10}$, so `init/isometry` prints a margin of $1 - 10^{10}$ (on the toolkit's
+# scale, $1 - \text{violation}/\text{tolerance}$: 1 exact, 0 the edge, negative violated).
 
 # %%
 printed, columns = get_claim("init/isometry"), get_claim("init/isometry-columns")
@@ -483,6 +486,16 @@ plt.show()
 # them). Every instance is checked exactly and by Monte Carlo at rate $10^{-6}$. *Expected* is
 # the toolkit's conclusion about the claim as stated: Remark 6.2 as printed is false, encoded to
 # be refuted.
+#
+# Reading the smallest margins (the toolkit's scale, $1 - \text{violation}/\text{tolerance}$): each
+# claim's margin is the smallest of its exact parts and its Monte Carlo parts. The exact parts are
+# identities evaluated in float64, 1 to within rounding (and the bound $(1 + 1/L)^L \le e$ reads far
+# above 1), so the smallest margin of a claim that holds is a Monte Carlo part: the interval's
+# margin, 1 when the estimate equals the claimed value and 0 when the claimed value sits at an end
+# of the interval (at false-alarm rate $10^{-6}$). A margin of 0.26 thus says that the claimed value
+# lies about three quarters of the way from the estimate to the interval's end: inside it, as
+# sampling noise puts it. The refuted `init/isometry` reads $1 - 10^{10}$: its exact part, a relative
+# violation of 1 (the $2\times 1$ counterexample) in units of $10^{-10}$.
 
 # %%
 ids = INIT_IDS

@@ -786,6 +786,18 @@ show_sweep("repr/universal-approximation")
 # Each claim over 16 random instances, `verify.sweep(claim, n=16, seed=0)` (the same as
 # `verify check <id> --n 16 --seed 0`). *Expected* is the toolkit's conclusion about the claim
 # as stated.
+#
+# The smallest margins are on the toolkit's one scale, $1 - \text{violation}/\text{tolerance}$ (1:
+# exact agreement, 0: the edge, negative: violated, above 1: slack), and every claim here reads 1
+# at its worst instance, for reasons of three kinds. A count that must match (minima found,
+# basins) enters as $1 - |\text{found} - \text{claimed}|/(1/2)$: 1 when equal, $-1$ when off by one (a
+# lower bound on a count reads $1 + 2k$ with $k$ beyond it); so 1 says the counts were exactly
+# right. A yes/no condition decided without a tolerance (a point's type, the strict decrease of
+# the [PT] path, the least-squares consistency of the linear-classifier bound) reads $+1$ when
+# met. And the identities with a tolerance (the minima's locations, the candidates' losses, the
+# global value of the constructed deep linear minimum) hold to far below it. Parts with wide slack
+# (the ReLU growth, about $10^9$; the approximation ratios) read far above 1 and do not set the
+# minimum.
 
 # %%
 ids = ['auer/two-examples', 'auer/exponential-minima', 'auer/realizable-one-basin', 'auer/relu-not-bounded', 'overparam/pt-not-p', 'mf/deep-linear', 'repr/universal-approximation']

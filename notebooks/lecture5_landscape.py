@@ -697,6 +697,14 @@ show_sweep("mf/symmetry", keys=["loss_after_symmetry", "null_dimension_at_minima
 # Every claim over 16 random instances, `verify.sweep(claim, n=16, seed=0)` (the same as
 # `verify check <id> --n 16 --seed 0`). *Expected* is the toolkit's conclusion about the
 # claim as stated (`act/sigmoid-approximate` is a false statement, encoded to be refuted).
+#
+# The smallest margins are on the toolkit's one scale, $1 - \text{violation}/\text{tolerance}$ (1:
+# exact agreement, 0: the edge, negative: violated). Every claim that holds reads 1: in its worst
+# instance each point found is exactly what the claim says (on the hyperbola $uv = 1$ with $F = 0$
+# or exactly the origin; a SOSP with $\|u\|^2 = \lambda_{\max}$ and the global value; on the ReLU
+# plateau with $F = 1$; ...) to far below the tolerances, and the formula identities agree with
+# autodiff to rounding. `act/sigmoid-approximate` reads $1 - F/\texttt{loss\_equal}$ at the worst
+# approximate SOSP, $1 - 1/10^{-9} \approx -10^{9}$ on the plateau where $F = 1$: not a near miss.
 
 # %%
 ids = ["mf/scalar", "mf/gd-avoids-saddle", "mf/sosp-global", "act/relu", "act/square",

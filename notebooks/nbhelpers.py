@@ -16,12 +16,19 @@ from verify import get_claim, sweep
 from verify.landscape import PointType
 from verify.search import instance_params
 
-__all__ = ["SweepCache", "TYPE_COLOURS", "type_name", "verdict_table"]
+__all__ = ["MARGIN_SCALE", "SweepCache", "TYPE_COLOURS", "type_name", "verdict_table"]
 
 #: One colour per point type of `verify.landscape.classify`, for scatter plots of classified points.
 TYPE_COLOURS = {PointType.NOT_CRITICAL: "lightgray", PointType.LOCAL_MINIMUM: "tab:green",
                 PointType.STRICT_SADDLE: "tab:red", PointType.DEGENERATE_SADDLE: "tab:orange",
                 PointType.DEGENERATE_UNDECIDED: "tab:purple", PointType.INCONCLUSIVE: "black"}
+
+
+#: What a margin means, printed under every verdict table (the scale of `verify.claims.base`).
+MARGIN_SCALE = ("*Smallest margin*: the smallest over the instances of 1 - violation / tolerance: **1** = the two "
+                "sides agree exactly, **0** = the edge (the discrepancy is one tolerance), **negative** = violated "
+                "(-k: by k + 1 tolerances), **above 1** = slack (m: m - 1 tolerances of slack). Each claim's docstring "
+                "says what its margin measures (its `Margin:` line).")
 
 
 def type_name(t):
@@ -61,10 +68,12 @@ class SweepCache:
 
 
 def verdict_table(ids, swept, started):
-    """Display the verdict table of the claims `ids` (swept by the `SweepCache` `swept`), print the
-    claims whose verdict is not the expected one and the notebook's run time since `started` (a
-    `time.perf_counter()` reading); then fail (AssertionError) if any verdict is not the expected one,
-    so that executing the notebook checks its verdicts."""
+    """Display the verdict table of the claims `ids` (swept by the `SweepCache` `swept`), with a line
+    saying what its margins mean, print the claims whose verdict is not the expected one and the
+    notebook's run time since `started` (a `time.perf_counter()` reading); then fail (AssertionError)
+    if any verdict is not the expected one, so that executing the notebook checks its verdicts.
+
+    The smallest margin is the sweep's, on the one scale of `verify.claims.base` (`MARGIN_SCALE`)."""
     lines = ["| claim | source | verdict | expected | holds / refuted / inconclusive | smallest margin |",
              "|---|---|---|---|---|---|"]
     for cid in ids:
@@ -72,7 +81,7 @@ def verdict_table(ids, swept, started):
         k = res.counts
         lines.append(f"| `{cid}` | {claim.source.rsplit(' (', 1)[0]} | **{res.verdict}** | {claim.expected} | "
                      f"{k['holds']} / {k['refuted']} / {k['inconclusive']} | {res.smallest_margin:.3g} |")
-    display(Markdown("\n".join(lines)))
+    display(Markdown("\n".join(lines) + "\n\n" + MARGIN_SCALE))
     mismatch = [cid for cid in ids if swept(cid).verdict != get_claim(cid).expected]
     print("verdicts that differ from the expected ones:", mismatch or "none")
     print(f"notebook run time: {time.perf_counter() - started:.0f} s")

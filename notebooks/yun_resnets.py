@@ -268,14 +268,31 @@ show_sweep("yun/rademacher", keys=["estimate", "std_error", "bound", "estimate_o
 # about a seventh of the bound: consistent with a depth-independent bound, which is far from tight here. Being a lower
 # estimate, it can refute the bound (the claim refutes only when the interval's lower end is above it) but
 # cannot confirm it; that the supremum levels off rather than the ascent stalling is suggested by longer runs
-# (the module's docstring: 400 steps and 6 restarts instead of 150 and 3 raise the estimate by 0.01 to 0.06,
-# most at the larger depths, and it still levels off).
+# (measured with the toolkit, not rerun here: on 16 Gaussian points in $\mathbb{R}^4$ with 32 sign vectors,
+# 400 steps and 6 restarts instead of 150 and 3 raise the estimate by 0.01 to 0.06, most at the larger depths,
+# and it still levels off).
 
 # %% [markdown]
 # ## Verdicts
 #
 # Each claim over 8 random instances, `verify.sweep(claim, n=8, seed=0)` (the same as
 # `verify check <id> --n 8 --seed 0`). *Expected* is the toolkit's conclusion about the claim as stated.
+#
+# The smallest margins are on the toolkit's one scale, $1 - \text{violation}/\text{tolerance}$ (1: exact
+# agreement, 0: the edge, negative: violated, above 1: slack), and say how each claim holds:
+#
+# * `yun/dichotomy` (about $5\cdot 10^3$): at each critical point meeting both conditions, the better of
+#   "better than linear" ($1 - \text{gap}/\texttt{loss\_equal}$) and "strict saddle"
+#   ($-\lambda_{\min}/(\texttt{eig\_zero}\cdot\text{Hessian scale}) - 1$). The least resolved point is a
+#   strict saddle whose risk equals the linear one to rounding (so "better than linear" reads about 1) and
+#   whose $\lambda_{\min}$, $-0.0049$ of the Hessian scale, lies about $5\cdot 10^3$ zero-band widths
+#   ($\texttt{eig\_zero} = 10^{-6}$) below the band: a strict saddle far from the edge.
+# * `yun/single-block` (1): the quantitative bound is attained with equality at some point (both sides 0
+#   at a critical point with $w \ne 0$ that is exactly as good as the linear fit).
+# * `yun/near-identity` (about $10^9$): the slack the constant $C$ leaves,
+#   $C/(\text{tol}\cdot\mathfrak{R}(0))$ tolerances: the critical points are nowhere near $\mathfrak{R}_{\rm lin} + C$.
+# * `yun/rademacher` (about 20): the interval's half-width is the tolerance, so the lower estimate lies
+#   about 20 half-widths below the bound.
 
 # %%
 ids = ['yun/dichotomy', 'yun/single-block', 'yun/near-identity', 'yun/rademacher']
