@@ -27,6 +27,7 @@ FALSE = [c for c in CLAIMS if c.expected == REFUTED]
 #: and costs a second or more per instance; other profiles scale these by their own budget.
 EXAMPLES = {
     "auer/exponential-minima": 4,
+    "hardt-ma/critical-points-global": 8,
     "hardt-ma/existence": 6,
     "hardt-ma/expressivity": 4,
     "hardt-ma/gd-in-ball": 6,

@@ -1,7 +1,9 @@
-"""The suite every registered claim must pass (in the manner of optax's contrib suite).
+"""The suite every registered claim must pass (in the manner of optax's contrib suite),
+including its documented margin cases on the one margin scale of verify/claims/base.py.
 
 A user-defined claim registered before this module runs is checked too."""
 
+import math
 import re
 
 import jax
@@ -11,7 +13,8 @@ import pytest
 
 import verify
 from verify import Evidence, make_instance, registry, sweep, verdict
-from verify.claims.base import HOLDS, INCONCLUSIVE, REFUTED
+from verify.claims import BUILT_IN_MODULES
+from verify.claims.base import HOLDS, INCONCLUSIVE, REFUTED, MarginCase
 
 CLAIMS = sorted(registry().values(), key=lambda c: c.id)
 
@@ -87,3 +90,38 @@ def test_same_seed_same_sweep():
     a, b = sweep(claim, 4, seed=11), sweep(claim, 4, seed=11)
     np.testing.assert_array_equal(a.margins, b.margins)
     assert a.verdicts == b.verdicts and a.worst_index == b.worst_index
+
+
+# --- the margin scale: each claim's documented cases (verify/claims/base.py) ----------------
+# Here rather than in tests/test_margin_scale.py so that a claim's check, compiled for the
+# tests above, is compiled once for the module (JAX's caches are cleared between modules).
+# Built-in claims only: for a user's claim, margin_cases is optional.
+
+BUILT_IN = [c for c in CLAIMS if type(c).__module__ in BUILT_IN_MODULES]
+
+
+@pytest.mark.parametrize("claim", BUILT_IN, ids=lambda c: c.id)
+def test_claim_documents_its_margin(claim):
+    doc = type(claim).__doc__ or ""
+    assert re.search(r"^\s*Margin:", doc, re.M), f"{claim.id}: the docstring has no 'Margin:' line"
+    cases = claim.margin_cases()
+    assert cases, f"{claim.id}: margin_cases() gives no instance with a known margin"
+    assert all(isinstance(c, MarginCase) for c in cases)
+
+
+@pytest.mark.parametrize("claim", BUILT_IN, ids=lambda c: c.id)
+def test_margin_cases(claim):
+    """Each documented case: the margin is the expected one on the common scale, and the
+    verdict follows its sign."""
+    for case in claim.margin_cases():
+        evidence = claim.check_instance(case.instance)
+        assert isinstance(evidence, Evidence)
+        margin = float(evidence.margin)
+        assert math.isfinite(margin), f"{claim.id} [{case.label}]: margin {margin}"
+        assert abs(margin - case.expected) <= case.atol, (
+            f"{claim.id} [{case.label}]: margin {margin!r}, expected {case.expected!r} +- {case.atol!r}"
+        )
+        expected_verdict = HOLDS if case.expected - case.atol >= 0 else (
+            REFUTED if case.expected + case.atol < 0 else None)
+        if expected_verdict is not None and bool(evidence.conclusive):
+            assert verdict(evidence) == expected_verdict, f"{claim.id} [{case.label}]"

@@ -1,31 +1,24 @@
-"""The one margin scale (verify/claims/base.py): helpers, and every registered claim.
+"""The one margin scale (verify/claims/base.py): the helpers every claim builds margins with.
 
 Margin = 1 - violation / tolerance: 1 for exact agreement, 0 at the edge of the tolerance,
-negative when violated. Every built-in claim documents instances whose margin is known in
-advance (`Claim.margin_cases`); this suite checks them, so a claim whose margin is on
-another scale (a relative slack that reads 1e-10 at exact agreement, a sentinel) fails.
+negative when violated. Each registered claim's own margin cases are checked by the
+conformance suite (tests/test_conformance.py), where its check is compiled once for all
+its tests.
 """
 
-import math
 import re
 
 import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from verify import HOLDS, REFUTED, registry, verdict
-from verify.claims import BUILT_IN_MODULES
 from verify.claims.base import (
-    Evidence,
-    MarginCase,
     all_of,
     compare,
     flag_margin,
     min_over,
     tolerance_margin,
 )
-
-CLAIMS = [c for _, c in sorted(registry().items()) if type(c).__module__ in BUILT_IN_MODULES]
 
 
 # --- the helpers ---------------------------------------------------------------------------
@@ -80,33 +73,3 @@ def test_min_over_is_vacuous_one_and_all_of_is_the_smallest():
 def test_a_count_compared_with_tolerance_one_half():
     assert float(compare(7.0, 7.0, "identity", 0.5).margin) == 1.0
     assert float(compare(8.0, 7.0, "identity", 0.5).margin) == -1.0
-
-
-# --- every registered claim ----------------------------------------------------------------
-
-
-@pytest.mark.parametrize("claim", CLAIMS, ids=lambda c: c.id)
-def test_claim_documents_its_margin(claim):
-    doc = type(claim).__doc__ or ""
-    assert re.search(r"^\s*Margin:", doc, re.M), f"{claim.id}: the docstring has no 'Margin:' line"
-    cases = claim.margin_cases()
-    assert cases, f"{claim.id}: margin_cases() gives no instance with a known margin"
-    assert all(isinstance(c, MarginCase) for c in cases)
-
-
-@pytest.mark.parametrize("claim", CLAIMS, ids=lambda c: c.id)
-def test_margin_cases(claim):
-    """Each documented case: the margin is the expected one on the common scale, and the
-    verdict follows its sign."""
-    for case in claim.margin_cases():
-        evidence = claim.check_instance(case.instance)
-        assert isinstance(evidence, Evidence)
-        margin = float(evidence.margin)
-        assert math.isfinite(margin), f"{claim.id} [{case.label}]: margin {margin}"
-        assert abs(margin - case.expected) <= case.atol, (
-            f"{claim.id} [{case.label}]: margin {margin!r}, expected {case.expected!r} +- {case.atol!r}"
-        )
-        expected_verdict = HOLDS if case.expected - case.atol >= 0 else (
-            REFUTED if case.expected + case.atol < 0 else None)
-        if expected_verdict is not None and bool(evidence.conclusive):
-            assert verdict(evidence) == expected_verdict, f"{claim.id} [{case.label}]"

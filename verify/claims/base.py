@@ -40,7 +40,7 @@ by two tolerances; a count compared with ``compare(found, claimed, "identity", 0
 several parts (`all_of`, `min_over`) has each part on this scale, so the smallest is
 meaningful; a part with nothing to test (no critical point in the region) is vacuous and
 reads 1. The helpers below are the only places margins are made; the conformance suite
-(``tests/test_margin_scale.py``) checks each registered claim at instances whose margin is
+(``tests/test_conformance.py``) checks each registered claim at instances whose margin is
 known in advance (`Claim.margin_cases`).
 """
 

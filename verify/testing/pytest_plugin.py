@@ -19,13 +19,30 @@
   ``dev``: a handful of examples for quick iteration.
 * The notebook tests scheduled first: under pytest-xdist (``--dist loadfile``) a long file
   queued last leaves one worker running it alone.
+* One JAX persistent compilation cache for the whole run (``JAX_COMPILATION_CACHE_DIR``): the
+  same claim's check is compiled by several test modules (caches are cleared between them),
+  by both xdist workers, by notebook kernels and by ``verify`` subprocesses; with the cache
+  each program is compiled once per run and read back after that. The directory is a fresh
+  temporary one, made by the process that starts the run and removed when it ends, so every
+  run starts with an empty cache; a ``JAX_COMPILATION_CACHE_DIR`` set by the user is used
+  as it is and kept.
 """
 
+import atexit
 import os
+import shutil
+import tempfile
 
 _flags = os.environ.get("XLA_FLAGS", "")
 if "--xla_backend_optimization_level" not in _flags:
     os.environ["XLA_FLAGS"] = f"{_flags} --xla_backend_optimization_level=1".strip()
+
+if not os.environ.get("JAX_COMPILATION_CACHE_DIR"):
+    # Set before jax is imported, so that this process, the xdist workers and every
+    # subprocess (notebook kernels, `verify` commands) inherit it.
+    _CACHE_DIR = tempfile.mkdtemp(prefix="verify-test-jax-cache-")
+    os.environ["JAX_COMPILATION_CACHE_DIR"] = _CACHE_DIR
+    atexit.register(shutil.rmtree, _CACHE_DIR, ignore_errors=True)
 
 import jax  # noqa: E402  (after the flag)
 import pytest  # noqa: E402
