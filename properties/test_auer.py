@@ -14,7 +14,7 @@ import numpy as np
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from verify import HOLDS, get_claim
+from verify import HOLDS, REFUTED, get_claim
 from verify.claims import auer
 from verify.search import targeted_verdict
 
@@ -52,6 +52,12 @@ def realizable_data(draw, n=2, d=2):
     return x, w0, draw(seeds)
 
 
+#: Curvatures at the global minimum at most this far apart (or exactly singular: rank-one
+#: x) are resolved by the float64 classification (eig_zero = 1e-6 of the largest, with two
+#: orders to spare): there the check must say holds, not merely not refute.
+RESOLVED_CURVATURE_RATIO = 1e-4
+
+
 @jax.jit
 def _curvatures_at(x, w0, transfer, loss):
     """Eigenvalues of the Hessian of F at the global minimum w0, in the sinh coordinates
@@ -62,25 +68,20 @@ def _curvatures_at(x, w0, transfer, loss):
     return jnp.linalg.eigvalsh(jax.hessian(g)(jnp.arcsinh(w0 / scale)))
 
 
-#: The check's classification calls an eigenvalue below eig_zero (1e-6) times the largest
-#: zero, and the finder crawls along such a direction: a strict global minimum with
-#: curvatures that far apart is read as flat, and points where the crawl stopped, a little
-#: above it, count as a second basin (a false refutation, pinned in tests/test_auer.py).
-#: The drawn data keep their curvatures 1e-4 apart at most, or exactly singular (rank one).
-CURVATURE_RATIO = 1e-4
-
-
 @given(data=realizable_data(), transfer=st.sampled_from([0.0, 1.0]), loss=st.sampled_from([0.0, 1.0]))
 def test_realizable_one_basin_with_drawn_data(data, transfer, loss):
     """Free entries; data with every |x_ij| < 0.1 is left out (found by Hypothesis: x = 0
-    makes F constant, with no bounded minimum-containing set at all), and so are data whose
-    Hessian at w0 is ill-conditioned beyond what the float64 classification resolves (found
-    by Hypothesis: x = ((1, 2), (0, 1/32)), w0 = (0, 1); see `CURVATURE_RATIO`)."""
+    makes F constant, with no bounded minimum-containing set at all). Ill-conditioned data
+    are drawn too: the theorem holds there, so the toolkit must never refute it (x = ((1,
+    2), (0, 1/32)), w0 = (0, 1) was a false refutation until the classifier's plateau test;
+    tests/test_auer.py pins it), but where the Hessian's curvatures at w0 are further apart
+    than float64 classification resolves it may answer inconclusive (found by Hypothesis:
+    x = ((1, 1), (0, 6.1e-5)), curvatures 4e-9 apart: every end point is on the crawl along
+    the flat direction, none reads as critical). Elsewhere it must say holds."""
     x, w0, seed = data
     assume(np.abs(x).max() >= 0.1)
     curv = np.asarray(_curvatures_at(jnp.asarray(x), jnp.asarray(w0), jnp.asarray(transfer), jnp.asarray(loss)))
-    singular = curv[0] <= 1e-12 * curv[-1]
-    assume(singular or curv[0] >= CURVATURE_RATIO * curv[-1])
+    resolved = curv[0] <= 1e-12 * curv[-1] or curv[0] >= RESOLVED_CURVATURE_RATIO * curv[-1]
     claim = get_claim("auer/realizable-one-basin")
     inst = dict(claim.generate(jax.random.PRNGKey(seed)))
     name = auer.TRANSFERS[int(transfer)]
@@ -88,7 +89,10 @@ def test_realizable_one_basin_with_drawn_data(data, transfer, loss):
     xc, yc = auer.many_minima_data(4, 2, name)  # the contrast, spaced for this transfer
     inst.update(x=x, w0=w0, transfer=np.float64(transfer), loss=np.float64(loss),
                 y=np.asarray(phi(jnp.asarray(x) @ jnp.asarray(w0))), x_construction=xc, y_construction=yc)
-    assert targeted_verdict(claim, inst) == HOLDS
+    found = targeted_verdict(claim, inst)
+    assert found != REFUTED
+    if resolved:
+        assert found == HOLDS
 
 
 @given(x=floats(0.5, 3.0), w0=floats(0.5, 1.5), seed=seeds)

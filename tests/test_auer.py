@@ -149,14 +149,13 @@ def test_realizable_basins_one_and_construction_several():
         assert float(ev.measured["basins_construction"]) == 4.0
 
 
-@pytest.mark.xfail(strict=True, reason="known false refutation: the check's classification "
-                   "cannot resolve curvatures more than 1/eig_zero apart (see properties/test_auer.py)")
 def test_realizable_one_basin_on_ill_conditioned_data():
     """Found by Hypothesis: realizable data x = ((1, 2), (0, 1/32)), w0 = (0, 1). The
-    global minimum is strict (x has full rank) but the Hessian's curvatures there are
-    3e-7 apart in sinh coordinates, below eig_zero: the minimum reads as flat, and a point
-    where a descent crawling along the flat direction stopped, 1.8e-9 of the loss scale
-    above it, counts as a second basin. Theorem 5.1 is not wrong here: the check is."""
+    global minimum is strict (x has full rank) but its curvatures are 3e-7 apart in sinh
+    coordinates, below eig_zero: the finder crawls along the flat direction and stops a
+    little above the minimum, where the gradient passes grad_critical. That point counted
+    as a second basin (a false refutation) until the classifier's plateau test: its Newton
+    step is far longer than plateau_distance, so it is inconclusive, not critical."""
     claim = get_claim("auer/realizable-one-basin")
     x, w0 = np.array([[1.0, 2.0], [0.0, 0.03125]]), np.array([0.0, 1.0])
     inst = dict(claim.generate(jax.random.PRNGKey(0)))  # the starts Hypothesis used
@@ -164,6 +163,18 @@ def test_realizable_one_basin_on_ill_conditioned_data():
     inst.update(x=x, w0=w0, transfer=np.float64(0.0), loss=np.float64(0.0), x_construction=xc,
                 y_construction=yc, y=np.asarray(jax.nn.sigmoid(jnp.asarray(x) @ jnp.asarray(w0))))
     assert verdict(claim.check_instance(inst)) == "holds"
+
+
+def test_realizable_one_basin_saturated_plateau_is_not_a_basin():
+    """`verify check auer/realizable-one-basin --n 128 --seed 7` refuted this true theorem
+    at instance 124 (x invertible, logistic, pseudo-Huber): descents stopped on the plateau
+    where example 1 is saturated (x_1 . w ~ -16.5, F = 0.00126, gradient 7.5e-9 relative)
+    and the plateau point counted as a second basin. The classifier's plateau test calls
+    those points inconclusive; the only basin is the global minimum."""
+    claim = get_claim("auer/realizable-one-basin")
+    ev = claim.check_instance(make_instance(claim, 7, 124))
+    assert verdict(ev) == "holds"
+    assert float(ev.measured["basins_realizable"]) == 1.0
 
 
 def test_relu_single_strict_minimum():

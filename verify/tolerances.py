@@ -29,6 +29,19 @@ TOLERANCES = MappingProxyType(
         # ||grad f|| >= GRAD_NOT_CRITICAL * grad_scale: the point is certainly not critical.
         # Between the two thresholds the point is reported as inconclusive, never counted.
         "grad_not_critical": 1e-5,
+        # Plateau test (verify.landscape.classify, rule 2): a point whose gradient passes
+        # grad_critical is critical only if its Newton step ||H^+ g|| (over the gradient's
+        # components above rounding) relative to the size of x is at most PLATEAU_DISTANCE. Near a
+        # critical point of order p it is the distance over p - 1: the finders stop within
+        # eps^(1/(p-1)) ~ 1e-4 of a quartic-order point (rounding stalls them there), far
+        # below 1e-3. On an exponential plateau e^{-z} it is 1/z relative, >= 0.03 wherever
+        # the gradient is above GRAD_ROUNDING (z <= 30; Gaussian e^{-z^2}: 1/(2 z^2) >=
+        # 0.016 for z <= 5.5), and on algebraic plateaus (arctan: 1/z) it is of order 1.
+        "plateau_distance": 1e-3,
+        # A gradient component (along an eigenvector of H) <= GRAD_ROUNDING * grad_scale is
+        # rounding (a few hundred ulps of the terms summed; Levenberg-Marquardt ends at
+        # ~1e-14): its direction is noise, and the plateau test leaves it out.
+        "grad_rounding": 1e-13,
         # |lambda| <= EIG_ZERO * hess_scale: the eigenvalue is treated as zero. A point at
         # relative distance 1e-8 from a critical point moves the Hessian's eigenvalues by
         # O(1e-8) * (third-derivative scale / second-derivative scale); 1e-6 is a hundred

@@ -15,6 +15,22 @@ Rules, in order:
 1. NaN/inf in f, the gradient or the Hessian: INCONCLUSIVE.
 2. ``||g|| >= grad_not_critical * grad_scale``: NOT_CRITICAL. Between that and
    ``grad_critical * grad_scale``: INCONCLUSIVE (neither clearly critical nor clearly not).
+   Plateaus: ``||g|| / grad_scale`` measures the distance to a critical point only where
+   the curvature along g is of the order of ||H||. On a plateau (a saturated logistic,
+   ``f ~ e^{-z}``) the gradient and the curvature along it are both tiny: the gradient
+   passes the test while the nearest critical point is far away (or at infinity). So a
+   point is critical only if also its Newton step (the distance to the critical point of
+   the quadratic model), ``plateau_distance = ||sum_i (g_i / |lambda_i|) v_i|| /
+   max(||x||, length_scale)`` over the eigenpairs of H (on the complement of the symmetry
+   tangents), is at most ``TOLERANCES["plateau_distance"]``; otherwise the point is
+   INCONCLUSIVE. Near a critical point of order p the step is the distance to it over
+   p - 1 (small); on an exponential plateau it is the decay length (``1/z`` relative for
+   ``e^{-z}``); a slope along an exactly zero eigenvalue gives inf. Components
+   ``g_i = v_i . g`` at rounding level (``<= TOLERANCES["grad_rounding"] * grad_scale``)
+   are left out: their direction is noise, and on a plateau that deep (``z > 30`` for
+   ``e^{-z}``) float64 cannot tell the plateau from a flat region at all. Such a point is
+   at best DEGENERATE_UNDECIDED, never LOCAL_MINIMUM (its Hessian is as small as its
+   gradient).
 3. Symmetry: where the loss is invariant under a continuous group (for example
    ``(X, Y) -> (XT, T^{-1}Y)``) the caller passes ``symmetry_tangents(x)``, an ``(n, k)``
    matrix spanning the orbit's tangent space. At a critical point H vanishes on it
@@ -113,6 +129,9 @@ class Classification:
       sphere_drop: ``max_r min_v (f(x + r v) - f(x)) / loss_scale`` over the higher-order
         test's radii r and directions v: negative iff every sphere showed descent (0 when
         the test did not run).
+      plateau_distance: the Newton step ``||sum_i (g_i / |lambda_i|) v_i||`` relative to
+        ``max(||x||, length_scale)``, over the gradient's components above rounding (0
+        where there are none, inf where one meets a zero eigenvalue); rule 2's plateau test.
     """
 
     point_type: jax.Array
@@ -127,6 +146,7 @@ class Classification:
     symmetry_residual: jax.Array
     asymmetry: jax.Array
     sphere_drop: jax.Array
+    plateau_distance: jax.Array
 
 
 def _tangent_basis(tangents: jax.Array, n: int) -> tuple[jax.Array, jax.Array]:
@@ -233,7 +253,9 @@ def classify(
     n_zero = jnp.sum(null_mask)
 
     finite = jnp.isfinite(f0) & jnp.all(jnp.isfinite(g)) & jnp.all(jnp.isfinite(h))
-    critical = grad_rel <= TOLERANCES["grad_critical"]
+    plateau_dist = _plateau_distance(g, eigs, vecs, TOLERANCES["grad_rounding"] * grad_scale, size)
+    plateau = ~(plateau_dist <= TOLERANCES["plateau_distance"])
+    critical = (grad_rel <= TOLERANCES["grad_critical"]) & ~plateau
     not_critical = grad_rel >= TOLERANCES["grad_not_critical"]
     degenerate = critical & (lam_min >= -zero_tol) & (lam_min <= zero_tol)
     # Rule 4: a minimum is certified only when ||H^{-1} g|| (<= ||g|| / lambda_min) is small.
@@ -286,7 +308,20 @@ def classify(
         symmetry_residual=sym_res,
         asymmetry=asym,
         sphere_drop=drop,
+        plateau_distance=plateau_dist,
     )
+
+
+def _plateau_distance(g, eigs, vecs, floor, size):
+    """``||sum_i (g_i / |lambda_i|) v_i|| / size`` over the eigenpairs ``(lambda_i, v_i)``
+    of H with ``|g_i| = |v_i . g|`` above the rounding `floor`: the Newton step, relative;
+    inf where such a component meets a zero eigenvalue (a slope with no curvature)."""
+    coeff = jnp.abs(vecs.T @ g)
+    above = coeff > floor
+    curvature = jnp.abs(eigs)
+    ratio = jnp.where(above & (curvature > 0), coeff / jnp.where(curvature > 0, curvature, 1.0), 0.0)
+    flat_slope = jnp.any(above & (curvature == 0))
+    return jnp.where(flat_slope, jnp.inf, jnp.linalg.norm(ratio) / size)
 
 
 def is_critical(c: Classification) -> jax.Array:
