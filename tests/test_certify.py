@@ -151,3 +151,92 @@ def test_callables_of_the_wrong_shape():
     grad, _, _ = quartic()
     with pytest.raises(ValueError, match=re.escape("hessian must return a 2 x 2 matrix of arb balls")):
         certify.certify_minimum(grad, lambda v: [[arb(1)]], centre, 1e-7)
+
+
+# --------------------------------------------------------------- the Hessian's spectrum
+
+
+def test_hessian_spectrum_encloses_known_eigenvalues_and_inertia():
+    """[[2, 1], [1, -3]]: eigenvalues (-1 -+ sqrt 29) / 2, one of each sign."""
+    spec = certify.hessian_spectrum([[arb(2), arb(1)], [arb(1), arb(-3)]])
+    lo, hi = (-1 - np.sqrt(29)) / 2, (-1 + np.sqrt(29)) / 2
+    assert (spec.n_negative, spec.n_positive, spec.n_undecided) == (1, 1, 0)
+    assert spec.lambda_min[0] <= lo <= spec.lambda_min[1] and spec.lambda_max[0] <= hi <= spec.lambda_max[1]
+    assert spec.lambda_min[1] - spec.lambda_min[0] < 1e-13  # tight: only rounding
+    assert spec.has_negative and not spec.positive_definite
+
+
+def test_hessian_spectrum_over_a_ball_matrix_holds_for_every_member():
+    """Balls of radius 0.1 around [[1, 0.5], [0.5, 1]]: sampled members' eigenvalues lie in
+    the intervals, and every member is positive definite."""
+    rows = [[arb(1, 0.1), arb(0.5, 0.1)], [arb(0.5, 0.1), arb(1, 0.1)]]
+    spec = certify.hessian_spectrum(rows)
+    assert spec.positive_definite
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        e = rng.uniform(-0.1, 0.1, (2, 2))
+        m = np.array([[1, 0.5], [0.5, 1]]) + (e + e.T) / 2
+        w = np.linalg.eigvalsh(m)
+        assert spec.lambda_min[0] <= w[0] <= spec.lambda_min[1] and spec.lambda_max[0] <= w[1] <= spec.lambda_max[1]
+
+
+def test_a_singular_hessian_has_an_undecided_eigenvalue():
+    """diag(1, 0) with radius 1e-9: the zero eigenvalue's sign is not decided (never a guess)."""
+    spec = certify.hessian_spectrum([[arb(1), arb(0)], [arb(0), arb(0, 1e-9)]])
+    assert (spec.n_negative, spec.n_positive, spec.n_undecided) == (0, 1, 1)
+    assert spec.lambda_min[0] < 0 < spec.lambda_min[1]
+
+
+def test_hessian_spectrum_errors():
+    with pytest.raises(ValueError, match="hessian must be a square d x d matrix of arb balls with d >= 1; got 2 rows"):
+        certify.hessian_spectrum([[arb(1), arb(0)], [arb(0)]])
+    with pytest.raises(ValueError, match="hessian must be finite"):
+        certify.hessian_spectrum([[arb(1), arb(0)], [arb(0), arb("inf")]])
+
+
+# --------------------------------------------------------------- certify_point on JAX losses
+
+
+def jax_quartic(sign):
+    """The `quartic` above as a JAX loss: a critical point at (1, 2) exactly, Hessian
+    [[8, 1], [1, 2 sign]] there."""
+    import jax.numpy as jnp
+
+    def f(v):
+        return (v[0] ** 2 - 1) ** 2 + sign * (v[1] ** 2 - 4) ** 2 / 16 + (v[0] - 1) * (v[1] - 2)
+
+    return f
+
+
+def test_certify_point_minimum_and_saddle_with_loss_enclosure():
+    m = certify.certify_point(jax_quartic(1.0), [1.0, 2.0])
+    assert m.status == "strict local minimum" and m.certified
+    assert m.spectrum.n_positive == 2 and m.loss[0] <= 0.0 <= m.loss[1]
+    assert m.spectrum.lambda_min[0] <= 5 - np.sqrt(10) <= m.spectrum.lambda_min[1] + 1e-6
+    s = certify.certify_point(jax_quartic(-1.0), [1.0, 2.0])
+    assert s.status == "strict saddle" and s.certified
+    assert s.spectrum.n_negative == 1 and s.spectrum.lambda_min[1] < 0
+
+
+def test_certify_point_rejects_wrong_critical_points():
+    """A point 1e-3 off the minimum, and a point on a plateau, are not certified: the box
+    the point is allowed (1e-6 of its size) holds no critical point."""
+    import jax
+
+    off = certify.certify_point(jax_quartic(1.0), [1.001, 2.0])
+    assert off.status == "uncertified: no critical point proved" and not off.certified
+    assert "Newton step" in off.reason
+    plateau = lambda v: (0.3 - jax.nn.sigmoid(v[0])) ** 2 + v[1] ** 2
+    p = certify.certify_point(plateau, [-16.0, 0.0])
+    assert p.status == "uncertified: no critical point proved" and not p.certified
+
+
+def test_certify_point_degenerate_and_not_evaluable():
+    import jax.numpy as jnp
+
+    d = certify.certify_point(lambda v: v[0] ** 4 + v[1] ** 2, [0.0, 0.0])
+    assert d.status == "uncertified: degenerate" and not d.certified
+    u = certify.certify_point(lambda v: jnp.sum(jnp.cumsum(v) ** 2), [0.0, 0.0])
+    assert u.status == "uncertified: not evaluable" and "cumsum" in u.reason
+    with pytest.raises(ValueError, match=re.escape("x must be a finite vector of shape (d,) with d >= 1; got shape (2, 1)")):
+        certify.certify_point(lambda v: jnp.sum(v ** 2), np.zeros((2, 1)))

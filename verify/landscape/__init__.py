@@ -1,4 +1,6 @@
-"""Instruments: derivatives, Hessian spectrum, critical-point finders, classification, surveys."""
+"""Instruments: derivatives, Hessian spectrum, critical-point finders, classification, surveys,
+and certificates in ball arithmetic (`verify.landscape.balls` evaluates JAX functions on arb
+balls; `verify.landscape.certify` proves critical points, their type, and violations)."""
 
 from verify.landscape.classify import (
     Classification,
@@ -20,7 +22,17 @@ from verify.landscape.derivatives import flatten, gradient, hessian, hvp, symmet
 from verify.landscape.spectrum import Eigenvalue, extreme_eigenvalues, lambda_max, lambda_min
 from verify.landscape.survey import search_and_classify, type_counts
 from verify.landscape.symmetry import factor_product, gl_orbit_tangents, outer_product, sorted_rows
-from verify.landscape.certify import Certificate, certify_critical_point, certify_minimum
+from verify.landscape.certify import (
+    Certificate,
+    HessianSpectrum,
+    PointCertificate,
+    RefutationCertificate,
+    certify_critical_point,
+    certify_minimum,
+    certify_point,
+    certify_violation,
+    hessian_spectrum,
+)
 
 __all__ = [
     "Classification",
@@ -51,6 +63,12 @@ __all__ = [
     "symmetrise",
     "type_counts",
     "Certificate",
+    "HessianSpectrum",
+    "PointCertificate",
+    "RefutationCertificate",
     "certify_critical_point",
     "certify_minimum",
+    "certify_point",
+    "certify_violation",
+    "hessian_spectrum",
 ]

@@ -41,13 +41,23 @@ from __future__ import annotations
 import dataclasses
 import enum
 import math
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, ClassVar, Mapping, Sequence
 
 import numpy as np
 
 __all__ = [
     "Reason",
     "Certificate",
+    "HessianSpectrum",
+    "hessian_spectrum",
+    "PointCertificate",
+    "certify_point",
+    "POINT_STATUSES",
+    "MAX_RELATIVE_RADIUS",
+    "RefutationCertificate",
+    "certify_violation",
+    "enclosure",
+    "interval_ball",
     "arb_box",
     "krawczyk_image",
     "gershgorin_margins",
@@ -188,6 +198,120 @@ def gershgorin_margins(hessian) -> list:
     return margins
 
 
+@dataclasses.dataclass(frozen=True)
+class HessianSpectrum:
+    """Certified facts about the eigenvalues of every symmetric matrix in a ball enclosure.
+
+    Attributes:
+      n_negative, n_positive: eigenvalues proved < 0 and > 0 (for every matrix of the
+        enclosure: the inertia).
+      n_undecided: eigenvalues whose sign the enclosure cannot decide (a singular or nearly
+        singular Hessian, or an enclosure too wide).
+      lambda_min, lambda_max: ``(lower, upper)`` bounds (floats, rounded outwards) of the
+        smallest and largest eigenvalue.
+      intervals: per Gershgorin component, ``(lower, upper, count)``: `count` eigenvalues
+        lie in ``[lower, upper]``; sorted by lower bound.
+      orthogonality_defect: an upper bound of ``||V^T V - I||_2`` for the float64
+        eigenvectors V used (Ostrowski's theorem turns it into the eigenvalue bounds).
+    """
+
+    n_negative: int
+    n_positive: int
+    n_undecided: int
+    lambda_min: tuple[float, float]
+    lambda_max: tuple[float, float]
+    intervals: tuple[tuple[float, float, int], ...]
+    orthogonality_defect: float
+
+    @property
+    def positive_definite(self) -> bool:
+        return self.n_positive == len(self) and len(self) > 0
+
+    @property
+    def has_negative(self) -> bool:
+        """A certified negative eigenvalue: a direction of negative curvature."""
+        return self.n_negative > 0
+
+    def __len__(self) -> int:
+        return self.n_negative + self.n_positive + self.n_undecided
+
+
+def hessian_spectrum(hessian) -> HessianSpectrum:
+    """Enclose the eigenvalues of every symmetric matrix in `hessian` (d x d arb balls).
+
+    Method: ``V`` are the float64 eigenvectors of the midpoint matrix; ``M = V^T H V`` is
+    computed in arb (V's float64 entries are exact), so M encloses ``V^T H V`` for every H
+    of the enclosure, and is nearly diagonal. Gershgorin's discs of M, grouped into
+    connected components, hold as many eigenvalues of M as discs [3]. V is not exactly
+    orthogonal, so M is congruent, not similar, to H: Sylvester's law of inertia gives
+    H's inertia from M's (V is non-singular once ``||V^T V - I|| < 1``), and Ostrowski's
+    theorem [4] (``lambda_k(V^T H V) = theta_k lambda_k(H)``, ``theta_k`` between the
+    extreme eigenvalues of ``V^T V``, so within ``1 -+ delta``) the eigenvalue bounds.
+
+    Raises:
+      ValueError: `hessian` is not square, or its enclosure is not finite.
+
+    [4] A. M. Ostrowski. A quantitative formulation of Sylvester's law of inertia. PNAS 45
+        (1959) 740-744.
+    """
+    from flint import arb, arb_mat
+
+    rows = _rows(hessian)
+    d = len(rows)
+    if d == 0 or any(len(r) != d for r in rows):
+        raise ValueError(f"hessian must be a square d x d matrix of arb balls with d >= 1; got {d} rows")
+    if not all(v.is_finite() for r in rows for v in r):
+        raise ValueError("hessian must be finite; its enclosure has an infinite or NaN ball")
+    mid = np.array([[float(v.mid()) for v in r] for r in rows])
+    _, vecs = np.linalg.eigh(0.5 * (mid + mid.T))
+    v = arb_mat(vecs.tolist())
+    m = v.transpose() * arb_mat(rows) * v
+    gram = v.transpose() * v
+    defect = arb(0)
+    for j in range(d):
+        for k in range(d):
+            e = gram[j, k] - (1 if j == k else 0)
+            defect += e * e
+    delta = float(np.nextafter(math.sqrt(_up(defect)), np.inf))
+    if not delta < 1.0:
+        raise ValueError(f"the float64 eigenvectors are not numerically orthogonal (defect {delta:.3g})")
+    discs = []
+    for j in range(d):
+        radius = sum((m[j, k].abs_upper() for k in range(d) if k != j), arb(0))
+        lo, hi = m[j, j] - radius, m[j, j] + radius
+        discs.append((_down(lo), _up(hi)))
+    discs.sort()
+    components: list[list[float]] = []
+    for lo, hi in discs:
+        if components and lo <= components[-1][1]:
+            components[-1][1] = max(components[-1][1], hi)
+            components[-1][2] += 1
+        else:
+            components.append([lo, hi, 1])
+    shrink, grow = 1.0 - delta, 1.0 + delta
+
+    def to_h(lo, hi):  # Ostrowski: lambda(H) = lambda(M) / theta, theta in [1 - delta, 1 + delta]
+        lo_h = lo / shrink if lo < 0 else lo / grow
+        hi_h = hi / grow if hi < 0 else hi / shrink
+        lo_h = 0.0 if lo == 0 else float(np.nextafter(lo_h, -np.inf))  # 0 / theta is exact
+        hi_h = 0.0 if hi == 0 else float(np.nextafter(hi_h, np.inf))
+        return lo_h, hi_h
+
+    intervals = tuple((*to_h(lo, hi), int(k)) for lo, hi, k in components)
+    n_neg = sum(k for lo, hi, k in intervals if hi < 0)
+    n_pos = sum(k for lo, hi, k in intervals if lo > 0)
+    first, last = intervals[0], intervals[-1]
+    return HessianSpectrum(
+        n_negative=n_neg,
+        n_positive=n_pos,
+        n_undecided=d - n_neg - n_pos,
+        lambda_min=(first[0], first[1]),
+        lambda_max=(last[0], last[1]),
+        intervals=intervals,
+        orthogonality_defect=delta,
+    )
+
+
 # ------------------------------------------------------------------------------ certificates
 
 
@@ -271,7 +395,274 @@ def _certify_at(gradient, hessian, centre, radius, prec, definite):
                        gradient=g, hessian=h, image=image, **base)
 
 
+# ------------------------------------------------------------------------------ a point of a JAX loss
+
+#: The largest box `certify_point` tries, relative to ``max(||x||, 1)``: a point the float64
+#: classification calls critical is within about ``grad_critical`` (1e-8, relative) of a
+#: critical point, and 1e-6 leaves a hundredfold margin. A point farther off (1e-3, say) has
+#: no critical point in its box and is *not* certified, even if one lies nearby: what is
+#: certified is the point that was reported, not another one.
+MAX_RELATIVE_RADIUS = 1e-6
+
+#: What `certify_point` can say about a point (`PointCertificate.status`).
+POINT_STATUSES = (
+    "strict local minimum",  # a unique critical point in the box; Hessian positive definite on it
+    "strict saddle",  # a unique critical point; a certified negative eigenvalue
+    "critical, type undecided",  # a unique critical point; some eigenvalue's sign not decided
+    "uncertified: degenerate",  # the Hessian is singular at the point: no second-order proof
+    "uncertified: no critical point proved",  # Krawczyk's test failed at every radius tried
+    "uncertified: not evaluable",  # ball arithmetic cannot evaluate the loss (a primitive, a comparison)
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class PointCertificate:
+    """What `certify_point` proved about a point x of a loss f.
+
+    Attributes:
+      status: one of `POINT_STATUSES`.
+      reason: why, in words (which test failed, the unsupported primitive, ...).
+      critical: the Krawczyk `Certificate` of the last box tried (None when the loss could
+        not be evaluated in balls).
+      spectrum: the `HessianSpectrum` over the certified box (None unless a unique critical
+        point was proved).
+      loss: ``(lower, upper)`` enclosing f over the box, hence f at the critical point
+        (None unless a unique critical point was proved).
+      radius: the box's half-width (the same in every coordinate); 0 when none was tried.
+      newton_step: ``||H^{-1} g||`` in float64 at x (inf where H is singular): how far the
+        critical point is estimated to be.
+    """
+
+    status: str
+    reason: str
+    critical: Certificate | None
+    spectrum: HessianSpectrum | None
+    loss: tuple[float, float] | None
+    radius: float
+    newton_step: float
+
+    @property
+    def certified(self) -> bool:
+        """A unique critical point in the box, of certified type (minimum or strict saddle)."""
+        return self.status in ("strict local minimum", "strict saddle")
+
+
+def certify_point(loss: Callable, x, *, max_relative_radius: float = MAX_RELATIVE_RADIUS,
+                  precisions: Sequence[int] = (128, 256)) -> PointCertificate:
+    """Prove, in ball arithmetic, what kind of critical point of `loss` lies at `x`.
+
+    `loss` is a JAX function of a flat float64 vector; its gradient and Hessian are the
+    traced ``jax.grad`` / ``jax.hessian`` programs evaluated on arb balls
+    (`verify.landscape.balls`). Boxes ``x +- r`` are tried from about twice the float64
+    Newton step up to ``max_relative_radius * max(||x||, 1)``; on the first where
+    Krawczyk's test proves a unique critical point, the Hessian's spectrum over the box
+    (`hessian_spectrum`) decides its type and f is enclosed over the box.
+
+    Returns a `PointCertificate`; ``certified`` only for a strict local minimum or a strict
+    saddle. A singular Hessian (a degenerate point, or a continuous family of critical
+    points) is "uncertified: degenerate": second-order arithmetic cannot isolate it, and
+    the certificate says so rather than guess.
+    """
+    import jax
+    import jax.numpy as jnp
+
+    from verify.landscape import balls
+
+    x = np.asarray(x, np.float64)
+    if x.ndim != 1 or x.shape[0] < 1 or not np.all(np.isfinite(x)):
+        raise ValueError(f"x must be a finite vector of shape (d,) with d >= 1; got shape {x.shape}")
+    if not (isinstance(max_relative_radius, (int, float)) and 0 < max_relative_radius < 1):
+        raise ValueError(f"max_relative_radius must be a number in (0, 1); got {max_relative_radius!r}")
+    g = np.asarray(jax.grad(loss)(jnp.asarray(x)))
+    h = np.asarray(jax.hessian(loss)(jnp.asarray(x)))
+    size = max(float(np.linalg.norm(x)), 1.0)
+    try:
+        step = float(np.linalg.norm(np.linalg.solve(h, g))) if np.linalg.cond(h) < MAX_CONDITION else math.inf
+    except np.linalg.LinAlgError:
+        step = math.inf
+    if not np.isfinite(step):
+        step = math.inf
+    cap = max_relative_radius * size
+    low = max(2.0 * step, 1e-13 * size) if np.isfinite(step) else 1e-13 * size
+    radii = [r for r in (low, 1e2 * low, 1e4 * low) if r <= cap] or [cap]
+    gradient, hessian = balls.arb_gradient(loss), balls.arb_hessian(loss)
+
+    def outcome(status, reason, critical=None, spectrum=None, value=None, radius=0.0):
+        return PointCertificate(status, reason, critical, spectrum, value, radius, step)
+
+    cert = None
+    for radius in radii:
+        try:
+            cert = certify_critical_point(gradient, hessian, x, radius, precisions)
+        except (balls.UnsupportedPrimitiveError, balls.UndecidedComparisonError) as e:
+            return outcome("uncertified: not evaluable", f"{type(e).__name__}: {e}", radius=radius)
+        if cert.certified or cert.reason in (Reason.SINGULAR, Reason.NOT_FINITE):
+            break
+    if cert.reason is Reason.SINGULAR:
+        return outcome("uncertified: degenerate", Reason.SINGULAR.value, cert, radius=radius)
+    if not cert.certified:
+        reason = cert.reason.value
+        if 2.0 * step > cap:
+            reason = (f"the float64 Newton step to a critical point is {step:.3g}, beyond the largest box "
+                      f"tried ({cap:.3g} = {max_relative_radius:g} x max(||x||, 1)): x is not a critical point "
+                      f"to that accuracy; " + reason)
+        return outcome("uncertified: no critical point proved", reason, cert, radius=radius)
+    spectrum = hessian_spectrum(cert.hessian)
+    from flint import ctx
+
+    with ctx.workprec(cert.prec):
+        f = balls.evaluate(loss, np.array(arb_box(x, radius), dtype=object), prec=cert.prec)
+    f = f[()] if isinstance(f, np.ndarray) else f
+    value = (_down(f), _up(f)) if f.is_finite() else (-math.inf, math.inf)
+    if spectrum.positive_definite:
+        status, reason = "strict local minimum", "Krawczyk: one critical point in the box; Hessian positive definite on it"
+    elif spectrum.has_negative:
+        status = "strict saddle"
+        reason = (f"Krawczyk: one critical point in the box; {spectrum.n_negative} certified negative "
+                  f"eigenvalue(s), the smallest in [{spectrum.lambda_min[0]:.6g}, {spectrum.lambda_min[1]:.6g}]")
+    else:
+        status = "critical, type undecided"
+        reason = f"Krawczyk: one critical point in the box; {spectrum.n_undecided} eigenvalue(s) of undecided sign"
+    return outcome(status, reason, cert, spectrum, value, radius)
+
+
+# ------------------------------------------------------------------------------ refutations
+
+
+@dataclasses.dataclass(frozen=True)
+class RefutationCertificate:
+    """How far a refutation is proved: what a record's ``certificate`` block holds.
+
+    Attributes:
+      status: ``"certified"`` (every number the refutation rests on is enclosed in ball
+        arithmetic and the enclosures prove it), ``"float64 only"`` (it rests on float64
+        numbers; `reason` says why no proof), or ``"inconclusive"`` (the certificate showed
+        the float64 refutation does not stand: a point called critical is not one, a
+        hypothesis is broken).
+      method: what was run, e.g. ``"ball arithmetic (python-flint arb, 128 bits)"``.
+      reason: why it is not certified (None when it is).
+      enclosures: ``name -> (lower, upper)`` floats, rounded outwards, of every number
+        that enters (both sides of the inequality, their difference, the hypotheses').
+    """
+
+    status: str
+    method: str
+    reason: str | None = None
+    enclosures: Mapping[str, tuple[float, float]] = dataclasses.field(default_factory=dict)
+
+    STATUSES: ClassVar[tuple[str, ...]] = ("certified", "float64 only", "inconclusive")
+
+    def __post_init__(self):
+        if self.status not in self.STATUSES:
+            raise ValueError(f"status must be one of {list(self.STATUSES)}; got {self.status!r}")
+
+    @property
+    def certified(self) -> bool:
+        return self.status == "certified"
+
+    def to_json(self) -> dict:
+        """The record's ``certificate`` block (floats as JSON numbers or "inf"/"-inf"/"nan")."""
+        def num(x):
+            return x if math.isfinite(x) else ("nan" if math.isnan(x) else ("inf" if x > 0 else "-inf"))
+
+        return {"status": self.status, "method": self.method, "reason": self.reason,
+                "enclosures": {k: [num(lo), num(hi)] for k, (lo, hi) in sorted(self.enclosures.items())}}
+
+
+def enclosure(ball) -> tuple[float, float]:
+    """``(lower, upper)`` floats enclosing an arb ball (outward rounded); (-inf, inf) when
+    the ball is not finite."""
+    if not ball.is_finite():
+        return (-math.inf, math.inf)
+    return (_down(ball), _up(ball))
+
+
+def certify_violation(lhs, rhs, relation: str, *, hypotheses: Mapping[str, Any] | None = None,
+                      numbers: Mapping[str, Any] | None = None, prec: int = 128) -> RefutationCertificate:
+    """Certify that ``lhs <= rhs`` (``relation="upper"``), ``lhs >= rhs`` (``"lower"``) or
+    ``lhs == rhs`` (``"identity"``) is violated, from arb enclosures of both sides.
+
+    Args:
+      lhs, rhs: arb balls enclosing the exact values at the stored instance.
+      relation: what the claim asserts.
+      hypotheses: ``name -> (arb ball, "positive" | "nonnegative")`` for hypotheses of the
+        theorem that are inequalities on the instance (``tau - ||A||`` >= 0, ...): each must be
+        *proved* for a certified counterexample; one proved false makes the refutation
+        inconclusive (the instance is outside the theorem), one undecided leaves it float64 only.
+      numbers: other arb enclosures to report (``name -> ball``).
+      prec: the bits the balls were computed with (reported in `method`).
+    """
+    if relation not in ("upper", "lower", "identity"):
+        raise ValueError(f"relation must be 'upper', 'lower' or 'identity'; got {relation!r}")
+    method = f"ball arithmetic (python-flint arb, {prec} bits)"
+    violation = {"upper": lhs - rhs, "lower": rhs - lhs, "identity": lhs - rhs}[relation]
+    encl = {"lhs": enclosure(lhs), "rhs": enclosure(rhs), "violation": enclosure(violation)}
+    for name, ball in (numbers or {}).items():
+        encl[name] = enclosure(ball)
+    undecided = []
+    for name, (ball, sign) in (hypotheses or {}).items():
+        encl[f"hypothesis {name}"] = enclosure(ball)
+        proved = ball > 0 if sign == "positive" else ball >= 0
+        disproved = ball <= 0 if sign == "positive" else ball < 0
+        if disproved:
+            return RefutationCertificate("inconclusive", method, f"the hypothesis {name} is false at the "
+                                         f"stored instance (enclosure {_interval(ball)})", encl)
+        if not proved:
+            undecided.append(f"{name} (enclosure {_interval(ball)})")
+    if not violation.is_finite():
+        return RefutationCertificate("float64 only", method, "the enclosure of the violation is not finite", encl)
+    if relation == "identity":
+        violated = not violation.contains(0)
+    else:
+        violated = bool(violation > 0)
+    if not violated:
+        return RefutationCertificate(
+            "float64 only", method,
+            f"the violation's enclosure {_interval(violation)} does not exclude 0: the sides may be equal "
+            f"in exact arithmetic (a float64 tolerance, not the theorem, was crossed)", encl)
+    if undecided:
+        return RefutationCertificate("float64 only", method, "the hypotheses " + ", ".join(undecided)
+                                     + " are not decided by the enclosures (on their boundary?)", encl)
+    return RefutationCertificate("certified", method, None, encl)
+
+
+def _interval(ball) -> str:
+    lo, hi = enclosure(ball)
+    return f"[{lo:.6g}, {hi:.6g}]"
+
+
 # ------------------------------------------------------------------------------ validation
+
+
+def _down(x) -> float:
+    """A float64 <= every point of the arb ball x (float() rounds to nearest: step out
+    unless it is exact)."""
+    from flint import arb
+
+    v = float(x.lower())
+    return v if arb(v) <= x.lower() else float(np.nextafter(v, -np.inf))
+
+
+def _up(x) -> float:
+    """A float64 >= every point of the arb ball x."""
+    from flint import arb
+
+    v = float(x.upper())
+    return v if arb(v) >= x.upper() else float(np.nextafter(v, np.inf))
+
+
+def interval_ball(lower: float, upper: float):
+    """An arb ball containing the interval ``[lower, upper]`` of floats (exact when they
+    are equal)."""
+    from flint import arb
+
+    if not lower <= upper:
+        raise ValueError(f"lower must be <= upper; got [{lower!r}, {upper!r}]")
+    mid = 0.5 * lower + 0.5 * upper
+    rad = max(upper - mid, mid - lower)
+    if rad > 0:
+        rad = float(np.nextafter(rad, np.inf)) * (1 + 2.0**-50)
+    return arb(mid, rad)
 
 
 def _validate_box(centre, radius, allow_zero):
