@@ -385,7 +385,7 @@ plt.show()
 # the bound is attained with equality, $1 + s/10^{-10}$ where it holds with relative slack $s$,
 # and $1 - v/10^{-10}$ where the gradient falls short by the fraction $v$ of the right-hand side.
 # Then the counterexample record that `verify check hardt-ma/gradient-lower-bound --n 64` writes
-# (`results/hardt-ma__gradient-lower-bound.json`; here written to a temporary folder), reproduced
+# (`results/hardt-ma__gradient-lower-bound.seed0.n64.json`; here written to a temporary folder), reproduced
 # from its arrays, and the smallest counterexample $d = l = 1$, $\tau = 0$, $A = 0$,
 # $\Sigma = (2)$, $R = (2)$, checked with the three claims:
 
@@ -401,15 +401,16 @@ for cid in GRADIENT_IDS[1:]:
 printed_claim = get_claim("hardt-ma/gradient-lower-bound")
 
 import tempfile
-from verify.records import read_record, reproduce, result_record, write_record
+from verify.records import read_record, record_path, reproduce, result_record, write_record
 from verify.search import sweep
 
 # What `verify check hardt-ma/gradient-lower-bound --n 64` writes, made here in a temporary
 # folder so that the notebook does not depend on an earlier run.
 command = "verify check hardt-ma/gradient-lower-bound --n 64 --seed 0"
 with tempfile.TemporaryDirectory() as folder:
-    path = f"{folder}/hardt-ma__gradient-lower-bound.json"
-    write_record(result_record(printed_claim, sweep(printed_claim, 64, seed=0), command, path=path), path)
+    printed_sweep = sweep(printed_claim, 64, seed=0)
+    path = record_path(folder, printed_claim, printed_sweep)
+    write_record(result_record(printed_claim, printed_sweep, command, path=path), path)
     record = read_record(path)
 inst = record["instance"]
 arrays = {k: np.asarray(v["data"]).reshape(v["shape"]) for k, v in inst["arrays"].items()}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -71,9 +72,9 @@ def test_check_table_records_and_progress(capsys, tmp_path):
     ident = next(line for line in lines if line.startswith("test/toy-identity "))
     false = next(line for line in lines if line.startswith("test/toy-false "))
     assert " 8  holds " in ident and " 8  refuted " in false
-    path = out_dir / "test__toy-false.json"
+    path = out_dir / "test__toy-false.seed1.n8.json"
     assert path.is_file()
-    assert not (out_dir / "test__toy-identity.json").exists()  # only refuted claims are written
+    assert [p.name for p in out_dir.iterdir()] == [path.name]  # only refuted claims are written
     assert f"verify reproduce {path}" in out
     assert "all 2 verdicts as expected" in out
     assert "[1/2] test/toy-identity 8/8" in err and "[2/2] test/toy-false refuted" in err
@@ -94,7 +95,7 @@ def test_check_json_is_byte_identical_for_the_same_seed(capsys, tmp_path):
         for r in recs:
             r.pop("seconds")
         texts.append(records.dumps_record(recs))
-        raw = (tmp_path / "test__toy-false.json").read_text()
+        raw = (tmp_path / "test__toy-false.seed3.n10.json").read_text()
         files.append(re.sub(r'\n  "seconds": [^\n]*\n', "\n", raw))
         assert files[-1] != raw  # the timing line was there and is the only thing removed
     assert texts[0] == texts[1]
@@ -121,7 +122,7 @@ def test_params_sweep_other_sets_and_the_record_runs_them_again(capsys, tmp_path
     rc, out, err = _run(capsys, *argv)
     assert rc == 0, out + err
     assert 'parameter sets (--params, instead of each claim\'s grid): [{"dim": 6}]' in out
-    path = tmp_path / "test__toy-false.json"
+    (path,) = tmp_path.glob("test__toy-false.seed4.n5.params-*.json")
     rec = json.loads(path.read_text())
     assert rec["params_override"] == [{"dim": 6}] and rec["instance"]["params"] == {"dim": 6}
     assert rec["instance"]["arrays"]["x"]["shape"] == [6]
@@ -129,7 +130,7 @@ def test_params_sweep_other_sets_and_the_record_runs_them_again(capsys, tmp_path
     assert again[:2] == ["verify", "check"] and "--params" in again
     rc, out, err = _run(capsys, *again[1:], "--out", str(tmp_path / "again"))
     assert rc == 0, out + err
-    rec2 = json.loads((tmp_path / "again" / "test__toy-false.json").read_text())
+    rec2 = json.loads((tmp_path / "again" / path.name).read_text())
     for r in (rec, rec2):
         for key in ("seconds", "command", "commands"):
             r.pop(key)
@@ -179,7 +180,7 @@ def test_params_usage_errors_exit_2(capsys, argv, message):
         (["check", "test/toy-false", "--seed", "-1"], "argument --seed: expected a non-negative integer; found '-1'"),
         (["check", "test/toy-false", "--all"], "give claim ids or --all, not both"),
         (["check"], "give at least one claim id"),
-        (["frobnicate"], "argument {list,check,reproduce}: invalid choice: 'frobnicate'"),
+        (["frobnicate"], "argument {list,check,reproduce,certify}: invalid choice: 'frobnicate'"),
         (["list", "--import", "no_such_module_xyz"], "--import 'no_such_module_xyz': cannot import module"),
         (["list", "--import", "missing/claims.py"], "--import 'missing/claims.py': expected a .py file; no file at"),
     ],
@@ -198,7 +199,7 @@ def test_usage_errors_exit_2(capsys, argv, message):
 def record_path(tmp_path_factory):
     out_dir = tmp_path_factory.mktemp("rec")
     assert main(["check", "test/toy-false", "--n", "6", "--out", str(out_dir), "-q"]) == 0
-    return out_dir / "test__toy-false.json"
+    return out_dir / "test__toy-false.seed0.n6.json"
 
 
 def test_reproduce_still_fails(capsys, record_path):
@@ -315,7 +316,7 @@ def test_import_file_check_and_reproduce(capsys, tmp_path, user_file):
     out_dir = tmp_path / "res"
     rc, out, err = _run(capsys, "check", "user/norm-at-most-one", "--import", user_file, "--n", "8", "--out", str(out_dir))
     assert rc == 0, out + err
-    rec_path = out_dir / "user__norm-at-most-one.json"
+    rec_path = out_dir / "user__norm-at-most-one.seed0.n8.json"
     rec = json.loads(rec_path.read_text())
     assert rec["claim_module"] == {"name": "_verify_user_my_claims", "file": user_file}
     assert rec["commands"]["check"] == f"verify check user/norm-at-most-one --n 8 --seed 0 --import {user_file}"
@@ -325,6 +326,75 @@ def test_import_file_check_and_reproduce(capsys, tmp_path, user_file):
     assert rc == 0, err
     assert "still fails: yes" in out and "bit-identical" in out
     assert "user/norm-at-most-one" in base._REGISTRY
+
+
+def test_record_stores_the_user_claim_source_and_reproduce_runs_it_only_when_trusted(capsys, tmp_path, user_file):
+    """A co-author has the record but not the file: nothing runs without --trust-source;
+    with it, the stored source (hash printed first) rebuilds the claim."""
+    out_dir = tmp_path / "res"
+    rc, out, err = _run(capsys, "check", "user/norm-at-most-one", "--import", user_file, "--n", "8", "--out", str(out_dir), "-q")
+    assert rc == 0, out + err
+    rec_path = out_dir / "user__norm-at-most-one.seed0.n8.json"
+    rec = json.loads(rec_path.read_text())
+    digest = hashlib.sha256(USER_CLAIMS.encode()).hexdigest()
+    assert rec["claim_source"] == {"sha256": digest, "text": USER_CLAIMS, "file": "my_claims.py"}
+
+    _forget_user_module(user_file)
+    os.remove(user_file)  # the co-author's machine: no such file
+    rc, out, err = _run(capsys, "reproduce", str(rec_path))
+    assert rc == 2 and out == ""
+    assert f"no module here has its source (sha256 {digest}" in err
+    assert "Nothing from the record was run" in err and "--trust-source" in err
+    assert "user/norm-at-most-one" not in base._REGISTRY
+
+    rc, out, err = _run(capsys, "reproduce", str(rec_path), "--trust-source", "--json")
+    assert rc == 0, err
+    assert f"sha256 {digest}" in err
+    doc = json.loads(out)
+    assert doc["claim_origin"] == "stored source" and doc["still_fails"] is True
+    loaded = type(base._REGISTRY["user/norm-at-most-one"]).__module__
+    _forget_user_module(sys.modules[loaded].__file__)
+
+
+def test_edited_record_source_is_rejected(capsys, tmp_path, user_file):
+    out_dir = tmp_path / "res"
+    assert main(["check", "user/norm-at-most-one", "--import", user_file, "--n", "4", "--out", str(out_dir), "-q"]) == 0
+    rec_path = out_dir / "user__norm-at-most-one.seed0.n4.json"
+    rec = json.loads(rec_path.read_text())
+    rec["claim_source"]["text"] += "import os  # injected\n"
+    rec_path.write_text(json.dumps(rec))
+    rc, out, err = _run(capsys, "reproduce", str(rec_path), "--trust-source")
+    assert rc == 2
+    assert "claim_source: 'sha256' is" in err and "the record was edited" in err
+
+
+def test_second_check_never_overwrites_a_different_counterexample(capsys, tmp_path):
+    """Other --params, seeds or budgets get their own files; a file holding a different
+    counterexample under the same name is kept unless --force."""
+    out_dir = tmp_path / "res"
+    for params in ('{"dim": 3}', '{"dim": 6}'):
+        rc, out, err = _run(capsys, "check", "test/toy-false", "--params", params, "--n", "4", "--out", str(out_dir), "-q")
+        assert rc == 0, out + err
+    rc, out, err = _run(capsys, "check", "test/toy-false", "--n", "4", "--seed", "2", "--out", str(out_dir), "-q")
+    assert rc == 0, out + err
+    names = sorted(p.name for p in out_dir.iterdir())
+    assert len(names) == 3 and "test__toy-false.seed2.n4.json" in names
+    # the same run again replaces its own file silently
+    rc, out, err = _run(capsys, "check", "test/toy-false", "--n", "4", "--seed", "2", "--out", str(out_dir), "-q")
+    assert rc == 0, out + err
+    # a different counterexample under that name (here: planted) is kept, exit 2
+    path = out_dir / "test__toy-false.seed2.n4.json"
+    planted = json.loads(path.read_text())
+    planted["instance"]["arrays"]["x"]["data"][0] = 123.0
+    path.write_text(json.dumps(planted))
+    rc, out, err = _run(capsys, "check", "test/toy-false", "--n", "4", "--seed", "2", "--out", str(out_dir), "-q")
+    assert rc == 2
+    assert "test/toy-false" in out  # the table is still printed
+    assert f"{path} already holds a different record of test/toy-false" in err and "--force" in err
+    assert json.loads(path.read_text())["instance"]["arrays"]["x"]["data"][0] == 123.0
+    rc, out, err = _run(capsys, "check", "test/toy-false", "--n", "4", "--seed", "2", "--out", str(out_dir), "-q", "--force")
+    assert rc == 0, err
+    assert json.loads(path.read_text())["instance"]["arrays"]["x"]["data"][0] != 123.0
 
 
 def test_import_file_lists_user_claims(capsys, user_file):
@@ -355,7 +425,7 @@ def test_import_file_subprocess_reproduce(tmp_path):
     )
     assert check.returncode == 0, check.stderr
     rep = subprocess.run(
-        [sys.executable, "-m", "verify", "reproduce", str(out_dir / "user__norm-at-most-one.json")],
+        [sys.executable, "-m", "verify", "reproduce", str(out_dir / "user__norm-at-most-one.seed0.n4.json")],
         capture_output=True, text=True, timeout=120,
     )
     assert rep.returncode == 0, rep.stderr
@@ -367,7 +437,7 @@ def test_check_unwritable_out_exits_2(capsys, tmp_path):
     blocker.write_text("")
     rc, out, err = _run(capsys, "check", "test/toy-false", "--n", "4", "--out", str(blocker), "-q")
     assert rc == 2
-    assert f"argument --out: cannot write {blocker / 'test__toy-false.json'}" in err
+    assert f"argument --out: cannot write {blocker / 'test__toy-false.seed0.n4.json'}" in err
 
 
 # --- --jobs: claims swept in worker processes ------------------------------------------
@@ -411,3 +481,33 @@ def test_jobs_must_be_positive(capsys):
     rc, out, err = _run(capsys, "check", "test/toy-false", "--jobs", "0")
     assert rc == 2
     assert "argument --jobs/-j: expected a positive integer; found '0'" in err
+
+
+# --- certificates: check says how far a refutation is proved; certify re-checks it ----------
+
+
+def test_check_prints_a_certified_counterexample_and_certify_rechecks_it(capsys, tmp_path):
+    rc, out, err = _run(capsys, "check", "hardt-ma/gradient-lower-bound", "--n", "8", "--out", str(tmp_path), "-q")
+    assert rc == 0, out + err
+    row = next(line for line in out.splitlines() if line.startswith("hardt-ma/gradient-lower-bound "))
+    assert " refuted (certified) " in row
+    assert "hardt-ma/gradient-lower-bound: refuted (certified) at instance" in out
+    assert "certificate: certified (ball arithmetic" in out and "violation in [" in out
+    assert re.search(r"\n    Sigma = \[\[[0-9.e+-]+\]\]", out)  # the arrays, in full
+    (path,) = tmp_path.glob("*.json")
+    rec = json.loads(path.read_text())
+    assert rec["certificate"]["status"] == "certified"
+    rc, out, err = _run(capsys, "certify", str(path))
+    assert rc == 0, err
+    assert "stored certificate: certified; recomputed: certified" in out
+
+
+def test_a_refutation_without_certificate_says_float64_only(capsys, tmp_path):
+    rc, out, err = _run(capsys, "check", "test/toy-false", "--n", "4", "--out", str(tmp_path), "-q")
+    assert rc == 0, out + err
+    assert "refuted (float64 only) " in out
+    assert "refuted (float64 only: no ball-arithmetic certificate is implemented for test/toy-false" in out
+    (path,) = tmp_path.glob("*.json")
+    rc, out, err = _run(capsys, "certify", str(path))
+    assert rc == 1
+    assert "verify certify: the refutation is not certified: no ball-arithmetic certificate" in err

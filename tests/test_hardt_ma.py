@@ -10,7 +10,7 @@ import pytest
 from jax.test_util import check_grads
 
 import verify.claims.hardt_ma as hm
-from verify import HOLDS, REFUTED, get_claim, verdict
+from verify import HOLDS, REFUTED, get_claim, make_instance, verdict
 from verify.errors import InvalidInstanceError
 
 
@@ -264,3 +264,50 @@ def test_the_package_re_exports_every_public_name_of_its_modules():
         for name in module.__all__:
             assert getattr(hm, name) is getattr(module, name), (module.__name__, name)
     assert len(hm.__all__) == len(set(hm.__all__))
+
+
+# ------------------------------------------------------------ certificates in ball arithmetic
+
+
+@pytest.mark.parametrize("claim_id", ["hardt-ma/gradient-lower-bound", "hardt-ma/gradient-lower-bound-paper"])
+def test_smallest_counterexample_is_certified(claim_id):
+    """d = l = 1, A = 0, Sigma = (2), R = (2): ||grad f||^2 = 16 < 32, in exact arithmetic,
+    with the hypotheses (tau < 1, Sigma > 0, ||A|| <= tau) proved too."""
+    claim = get_claim(claim_id)
+    instance = {k: np.asarray(v) for k, v in hm.linear._SMALLEST.items()}
+    cert = claim.certify_refutation(instance)
+    assert cert.status == "certified", cert.reason
+    lo, hi = cert.enclosures["lhs"]
+    assert lo <= 16.0 <= hi and cert.enclosures["rhs"][0] <= 32.0 <= cert.enclosures["rhs"][1]
+    assert cert.enclosures["violation"][0] > 15.9
+
+
+def test_a_bound_attained_with_equality_is_not_certified_violated():
+    """The derived bound is attained exactly at A = 0, Sigma = 2.5 I: the violation's
+    enclosure contains 0, so no certificate (a float64 tolerance is not the theorem)."""
+    claim = get_claim("hardt-ma/gradient-lower-bound-derived")
+    instance = {k: np.asarray(v) for k, v in hm.linear._AT_ZERO.items()}
+    cert = claim.certify_refutation(instance)
+    assert cert.status == "float64 only" and "does not exclude 0" in cert.reason
+
+
+def test_an_instance_outside_b_tau_makes_the_refutation_inconclusive():
+    claim = get_claim("hardt-ma/gradient-lower-bound")
+    instance = {k: np.asarray(v) for k, v in hm.linear._SMALLEST.items()}
+    instance["A"] = np.full((1, 1, 1), 0.5)  # ||A|| = 1/2 > tau = 0
+    cert = claim.certify_refutation(instance)
+    assert cert.status == "inconclusive" and "max_i ||A_i||_2 <= tau is false" in cert.reason
+
+
+@pytest.mark.parametrize("claim_id,constant", [
+    ("hardt-ma/gradient-lower-bound-derived", "gradient_lower_bound"),
+    ("hardt-ma/gradient-lower-bound", "gradient_lower_bound_as_printed"),
+    ("hardt-ma/gradient-lower-bound-paper", "gradient_lower_bound_in_paper"),
+])
+def test_certificate_constant_matches_the_float_constant(claim_id, constant):
+    claim = get_claim(claim_id)
+    instance = {k: np.asarray(v) for k, v in make_instance(claim, 0, 2).items()}
+    cert = claim.certificate(instance)
+    mu = float(getattr(hm, constant)(instance["A"].shape[0], instance["tau"], jnp.asarray(instance["Sigma"])))
+    lo, hi = cert.enclosures["mu"]
+    assert lo - 1e-12 * abs(mu) <= mu <= hi + 1e-12 * abs(mu)

@@ -20,6 +20,7 @@ from verify.records import (
     dumps_record,
     encode_array,
     read_record,
+    record_filename,
     reproduce,
     result_record,
     validate_record,
@@ -396,3 +397,14 @@ def test_nan_margin_round_trips(toys, tmp_path):
     rec["smallest_margin"] = "nan"
     write_record(rec, tmp_path / "n.json")
     assert read_record(tmp_path / "n.json")["smallest_margin"] == "nan"
+
+
+def test_record_filename_names_claim_seed_n_and_parameter_sets():
+    assert record_filename("hardt-ma/gradient-lower-bound") == "hardt-ma__gradient-lower-bound.json"
+    assert record_filename("a/b", 0, 64) == "a__b.seed0.n64.json"
+    one = record_filename("a/b", 0, 64, [{"dim": 3}])
+    assert one.startswith("a__b.seed0.n64.params-") and one.endswith(".json")
+    assert one != record_filename("a/b", 0, 64, [{"dim": 4}])
+    assert one == record_filename("a/b", 0, 64, [{"dim": 3}])
+    with pytest.raises(ValueError, match="seed and n must be given together; got seed=0, n=None"):
+        record_filename("a/b", 0)

@@ -7,12 +7,14 @@
     verify check --all --n 256 --seed 1 --json > results.json
     verify check my/claim --import my_claims.py
     verify check yun/dichotomy --params '{"d": 5, "depth": 4}'   # other sizes than the grid's
-    verify reproduce results/mf__sosp-global.json
+    verify reproduce results/mf__sosp-global.seed0.n64.json
 
 Exit codes: 0 when every verdict is the expected one (a claim the toolkit expects to be
 refuted that is refuted counts as expected), 1 when a verdict differs from expectation
 (``check``) or a recomputed verdict differs from the stored one (``reproduce``), 2 for
-usage errors (unknown claim id, bad option value, malformed record file). User errors are
+usage errors (unknown claim id, bad option value, malformed record file, a record file that
+``check`` would overwrite with a different counterexample: the table is printed, the old
+file is kept, and ``--force`` replaces it). User errors are
 reported on stderr in one line, never as a traceback. Progress goes to stderr as plain
 lines, so it works when stderr is not a terminal; results go to stdout.
 """
@@ -102,7 +104,7 @@ def _build_parser() -> argparse.ArgumentParser:
         prog="verify",
         description="Check theorems about neural-network loss landscapes numerically.",
     )
-    sub = parser.add_subparsers(dest="command", metavar="{list,check,reproduce}", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", metavar="{list,check,reproduce,certify}", parser_class=_Parser)
     sub.required = True
 
     sub.add_parser("list", parents=[common], help="list the registered claims")
@@ -142,6 +144,12 @@ def _build_parser() -> argparse.ArgumentParser:
         help="claims swept at once, each in its own process (default: the CPU cores, at most "
         f"{MAX_DEFAULT_JOBS}; here {_default_jobs()}); the verdicts do not depend on it",
     )
+    check.add_argument(
+        "--force",
+        action="store_true",
+        help="replace a record file that holds a different counterexample (by default it is "
+        "kept and the new record is not written)",
+    )
     check.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
 
     rep = sub.add_parser(
@@ -152,6 +160,22 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     rep.add_argument("file", metavar="FILE", help="a record written by `verify check`")
     rep.add_argument("--json", action="store_true", help="print the outcome as JSON")
+    rep.add_argument(
+        "--trust-source",
+        action="store_true",
+        help="run the claim source stored in the record (a user claim not importable here); "
+        "it is code: read it first (its sha256 is printed)",
+    )
+    cert = sub.add_parser(
+        "certify",
+        parents=[common],
+        help="re-check a record's certificate in ball arithmetic",
+        description="Re-check a record's refutation certificate from its stored arrays in ball "
+        "arithmetic alone; exit 0 when it is certified again, 1 when not.",
+    )
+    cert.add_argument("file", metavar="FILE", help="a record written by `verify check`")
+    cert.add_argument("--json", action="store_true", help="print the recomputed certificate as JSON")
+    cert.add_argument("--trust-source", action="store_true", help="as for `verify reproduce`")
     return parser
 
 
@@ -304,7 +328,14 @@ def _cmd_list(args, out: TextIO, err: TextIO) -> int:
 def _cmd_check(args, argv: Sequence[str], imported: set[str], out: TextIO, err: TextIO) -> int:
     from verify import get_claim, registry
     from verify.errors import UnknownClaimError
-    from verify.records import dumps_record, record_filename, result_record, write_record
+    from verify.records import (
+        RecordExistsError,
+        counterexample_lines,
+        dumps_record,
+        record_path,
+        result_record,
+        save_record,
+    )
 
     if args.all and args.ids:
         raise _UsageError("verify check: error: give claim ids or --all, not both")
@@ -352,29 +383,38 @@ def _cmd_check(args, argv: Sequence[str], imported: set[str], out: TextIO, err: 
         print(f"verify check: {total} claims in up to {args.jobs} processes", file=err, flush=True)
     swept = _sweep_all(claims, args, imported, started, progress, finished)
     results = []
+    kept = []  # records not written: the file holds a different counterexample
     for claim, res in zip(claims, swept):
         path = None
         record = None
         if res.verdict == "refuted":
-            path = os.path.join(args.out, record_filename(claim.id))
+            path = record_path(args.out, claim, res)
         if path is not None or args.json:
             record = result_record(claim, res, command, path=path)
         if path is not None:
             try:
-                write_record(record, path)
+                save_record(record, path, force=args.force)
+            except RecordExistsError as e:
+                kept.append(str(e))
+                path = None
             except OSError as e:
                 raise _UsageError(
                     f"verify check: error: argument --out: cannot write {path}: {e.strerror or e}"
                 ) from None
         results.append((claim, res, record, path))
 
-    unexpected = [(c, r) for c, r, _, _ in results if r.verdict != c.expected]
+    unexpected = [(c, r) for c, r, rec, _ in results if _effective_verdict(r.verdict, rec) != c.expected]
     if args.json:
         out.write(dumps_record([rec for _, _, rec, _ in results]))
     else:
         rows = []
-        for claim, res, _, _ in results:
-            v = res.verdict if res.verdict == claim.expected else f"{res.verdict} (expected {claim.expected})"
+        for claim, res, rec, _ in results:
+            shown = _shown_verdict(res.verdict, rec)
+            effective = _effective_verdict(res.verdict, rec)
+            if effective != claim.expected:
+                tag = shown[len(effective):].strip(" ()")
+                shown = f"{effective} (expected {claim.expected})" + (f" [{tag}]" if tag else "")
+            v = shown
             rows.append(
                 [claim.id, _truncate(claim.source, _SOURCE_WIDTH), str(res.n), v, _fmt_margin(res.smallest_margin), f"{res.seconds:.1f}s"]
             )
@@ -388,10 +428,18 @@ def _cmd_check(args, argv: Sequence[str], imported: set[str], out: TextIO, err: 
         if written:
             print("", file=out)
             for claim, res, path in written:
-                print(f"{claim.id}: refuted at instance {res.worst_index} (seed {res.seed}); record {path}", file=out)
+                rec = next(r for c, _, r, p in results if p == path)
+                print(f"{claim.id}: {_shown_verdict(res.verdict, rec, reason=True)} at instance "
+                      f"{res.worst_index} (seed {res.seed}); record {path}", file=out)
+                for line in counterexample_lines(rec):
+                    print(f"  {line}", file=out)
                 print(f"  reproduce: {shlex.join(['verify', 'reproduce', path])}", file=out)
         print("", file=out)
     stream = err if args.json else out
+    for message in kept:
+        print(f"verify check: error: {message}", file=err)
+    if kept:
+        return 2
     if unexpected:
         for claim, res in unexpected:
             print(f"UNEXPECTED: {claim.id} is {res.verdict}; expected {claim.expected}", file=stream)
@@ -402,11 +450,40 @@ def _cmd_check(args, argv: Sequence[str], imported: set[str], out: TextIO, err: 
     return 0
 
 
+def _shown_verdict(verdict: str, record, reason: bool = False) -> str:
+    """"refuted (certified)", "refuted (float64 only[: reason])", or "inconclusive (...)" for
+    a refutation whose certificate undid it; other verdicts as they are."""
+    cert = (record or {}).get("certificate")
+    if verdict != "refuted" or cert is None:
+        return verdict
+    if cert["status"] == "certified":
+        return "refuted (certified)"
+    if cert["status"] == "inconclusive":
+        return f"inconclusive (refutation not certified: {cert['reason']})" if reason else "inconclusive (not certified)"
+    return f"refuted (float64 only: {cert['reason']})" if reason else "refuted (float64 only)"
+
+
+def _effective_verdict(verdict: str, record) -> str:
+    """The verdict after certification: a refutation its certificate undid is inconclusive."""
+    cert = (record or {}).get("certificate")
+    if verdict == "refuted" and cert is not None and cert["status"] == "inconclusive":
+        return "inconclusive"
+    return verdict
+
+
 def _cmd_reproduce(args, out: TextIO, err: TextIO) -> int:
     from verify.records import reproduce
 
+    from verify.records import read_record
+
+    if args.trust_source:
+        source = read_record(args.file).get("claim_source")
+        if source is not None:
+            print(f"verify reproduce: --trust-source: the claim's stored source "
+                  f"({source.get('file') or 'claim source'}, sha256 {source['sha256']}) runs "
+                  f"if no module here has that source", file=err, flush=True)
     t0 = time.perf_counter()
-    outcome = reproduce(args.file)
+    outcome = reproduce(args.file, trust_source=args.trust_source)
     seconds = time.perf_counter() - t0
     if args.json:
         doc: dict[str, Any] = {
@@ -424,6 +501,7 @@ def _cmd_reproduce(args, out: TextIO, err: TextIO) -> int:
             "error": outcome.error,
             "matches": outcome.matches,
             "stored_margin_scale": outcome.stored_margin_scale,
+            "claim_origin": outcome.claim_origin,
         }
         out.write(json.dumps(doc, sort_keys=True, indent=2) + "\n")
     else:
@@ -433,6 +511,10 @@ def _cmd_reproduce(args, out: TextIO, err: TextIO) -> int:
         ]
         print(f"claim {outcome.claim_id}, instance {outcome.index} of seed {outcome.seed}", file=out)
         print(text_table(["", "stored", "recomputed"], rows), file=out)
+        from verify.records import counterexample_lines, read_record
+
+        for line in counterexample_lines(read_record(args.file)):
+            print(line, file=out)
         if outcome.error:
             print(f"the stored instance breaks a hypothesis: {outcome.error}", file=out)
         if outcome.regenerated_identical:
@@ -457,6 +539,27 @@ def _cmd_reproduce(args, out: TextIO, err: TextIO) -> int:
             f"stored verdict {outcome.stored_verdict!r}",
             file=err,
         )
+        return 1
+    return 0
+
+
+def _cmd_certify(args, out: TextIO, err: TextIO) -> int:
+    from verify.records import counterexample_lines, read_record, recertify
+
+    record = read_record(args.file)
+    t0 = time.perf_counter()
+    stored, again = recertify(args.file, trust_source=args.trust_source)
+    seconds = time.perf_counter() - t0
+    if args.json:
+        out.write(json.dumps({"stored": stored, "recomputed": again, "seconds": seconds}, sort_keys=True, indent=2) + "\n")
+    else:
+        print(f"claim {record['claim_id']}, instance {record['instance']['index']} of seed {record['seed']}", file=out)
+        for line in counterexample_lines({**record, "certificate": again}):
+            print(line, file=out)
+        was = stored["status"] if stored else "none (written before certificates)"
+        print(f"stored certificate: {was}; recomputed: {again['status']} ({seconds:.2f}s)", file=out)
+    if again["status"] != "certified":
+        print(f"verify certify: the refutation is not certified: {again['reason']}", file=err)
         return 1
     return 0
 
@@ -489,6 +592,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return _cmd_list(args, out, err)
             if args.command == "check":
                 return _cmd_check(args, argv, imported, out, err)
+            if args.command == "certify":
+                return _cmd_certify(args, out, err)
             return _cmd_reproduce(args, out, err)
         except (RecordError, UnknownClaimError) as e:
             raise _UsageError(f"verify {args.command}: error: {e}") from None

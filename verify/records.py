@@ -24,6 +24,12 @@ key                  type                         meaning
                                                   module that defines the claim class; ``file``
                                                   is its absolute path when it was loaded from a
                                                   ``.py`` file (``--import path.py``), else null
+``claim_source``     object | null                a user claim's module source: ``{"sha256":
+                                                  str, "text": str, "file": str | null}`` (the
+                                                  file's base name); null for built-in claims.
+                                                  ``verify reproduce --trust-source`` can rebuild
+                                                  the claim from it; nothing in a record runs
+                                                  otherwise. Optional (older records lack it)
 ``verdict``          str                          the sweep's verdict: holds / refuted /
                                                   inconclusive
 ``n``                int                          instances tried (indices ``0 .. n-1``)
@@ -41,6 +47,12 @@ key                  type                         meaning
                                                   margin, else null (all inconclusive)
 ``measured``         object of arrays             the sweep's measured numbers at ``worst_index``
 ``instance``         object                       the stored instance, see below
+``certificate``      object | null                for a refuting instance: ``{"status": "certified" |
+                                                  "float64 only" | "inconclusive", "method": str,
+                                                  "reason": str | null, "enclosures": {name:
+                                                  [lower, upper]}}`` (see
+                                                  `verify.landscape.certify.RefutationCertificate`);
+                                                  null otherwise. Optional (older records lack it)
 ``versions``         object                       ``python, jax, jaxlib, numpy, hypothesis,
                                                   verify`` (str, or null when not installed)
 ``platform``         object                       ``{"backend", "system", "machine"}`` (str):
@@ -94,6 +106,7 @@ shape ``[]`` and one entry.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import importlib
 import importlib.metadata
 import importlib.util
@@ -103,6 +116,8 @@ import os
 import platform
 import re
 import shlex
+import sys
+import tempfile
 from types import MappingProxyType
 from typing import Any, Mapping
 
@@ -134,6 +149,14 @@ __all__ = [
     "validate_record",
     "reproduce",
     "record_filename",
+    "record_path",
+    "counterexample_lines",
+    "recertify",
+    "format_array",
+    "save_record",
+    "RecordExistsError",
+    "claim_source_of",
+    "source_sha256",
     "check_command",
     "encode_array",
     "margin_scale_of",
@@ -158,6 +181,29 @@ def _import_args(module: Mapping[str, Any]) -> list[str]:
     if name in BUILT_IN_MODULES or name == "__main__":
         return []
     return ["--import", name]
+
+
+def source_sha256(text: str) -> str:
+    """The SHA-256 of a claim module's source text (UTF-8), as 64 hex digits."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def claim_source_of(claim: Claim) -> dict[str, Any] | None:
+    """``{"sha256", "text", "file"}`` of the module that defines a user claim (read from its
+    file, never executed), or None for a built-in claim or one whose source cannot be read
+    (a claim defined in ``__main__`` or an interactive session)."""
+    name = type(claim).__module__
+    if name in BUILT_IN_MODULES or name.startswith("verify."):
+        return None
+    path = module_file(name) or getattr(sys.modules.get(name), "__file__", None)
+    if not path or not os.path.isfile(path):
+        return None
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return {"sha256": source_sha256(text), "text": text, "file": os.path.basename(path)}
 
 
 # ---------------------------------------------------------------------------------------
@@ -311,9 +357,32 @@ def _versions() -> dict[str, str | None]:
     return out
 
 
-def record_filename(claim_id: str) -> str:
-    """The file name of a claim's record: its id with ``/`` replaced by ``__``, plus ``.json``."""
-    return claim_id.replace("/", "__") + ".json"
+def record_filename(claim_id: str, seed: int | None = None, n: int | None = None,
+                    params_override: list[dict[str, Any]] | None = None) -> str:
+    """The file name of a claim's record.
+
+    With only `claim_id`: its id with ``/`` replaced by ``__``, plus ``.json`` (the name
+    verify 0.2 used). With `seed` and `n` (what ``verify check`` writes since 0.3): also
+    ``.seed{S}.n{N}``, and ``.params-{8 hex digits}`` of the parameter sets when they are
+    not the claim's grid, so that sweeps with other seeds, budgets or ``--params`` never
+    share a file: ``hardt-ma__gradient-lower-bound.seed0.n64.json``.
+    """
+    base = claim_id.replace("/", "__")
+    if seed is None and n is None and params_override is None:
+        return base + ".json"
+    if seed is None or n is None:
+        raise ValueError(f"seed and n must be given together; got seed={seed!r}, n={n!r}")
+    name = f"{base}.seed{int(seed)}.n{int(n)}"
+    if params_override is not None:
+        digest = hashlib.sha256(json.dumps(params_override, sort_keys=True).encode()).hexdigest()
+        name += f".params-{digest[:8]}"
+    return name + ".json"
+
+
+def record_path(folder: str | os.PathLike, claim: Claim, sweep_result: SweepResult) -> str:
+    """``folder/record_filename(...)`` for a sweep of `claim` (what ``verify check`` writes)."""
+    name = record_filename(claim.id, sweep_result.seed, sweep_result.n, _override_json(claim))
+    return os.path.join(os.fspath(folder), name)
 
 
 def check_command(
@@ -368,6 +437,7 @@ def result_record(
     except InvalidInstanceError as e:
         error = str(e)
         inst_verdict, inst_margin, inst_measured = INCONCLUSIVE, math.nan, {}
+    certificate = claim.certify_refutation(arrays).to_json() if inst_verdict == REFUTED else None
     module = _claim_module(claim)
     override = _override_json(claim)
     reproduce_cmd = shlex.join(["verify", "reproduce", os.fspath(path)]) if path is not None else "verify reproduce FILE"
@@ -379,6 +449,7 @@ def result_record(
         "kind": claim.kind,
         "expected": claim.expected,
         "claim_module": module,
+        "claim_source": claim_source_of(claim),
         "verdict": res.verdict,
         "n": int(res.n),
         "seed": int(res.seed),
@@ -399,6 +470,7 @@ def result_record(
             "sweep_verdict": res.verdicts[index],
             "sweep_margin": _encode_float(res.margins[index]),
         },
+        "certificate": certificate,
         "versions": _versions(),
         "platform": {
             "backend": jax.default_backend(),
@@ -427,6 +499,100 @@ def write_record(record: Mapping[str, Any], path: str | os.PathLike) -> None:
         os.makedirs(parent, exist_ok=True)
     with open(path, "w", encoding="utf-8") as f:
         f.write(dumps_record(record))
+
+
+#: Arrays with at most this many entries are printed in full (exact: shortest round-trip
+#: digits); larger ones as their shape, extremes and Frobenius norm.
+PRINT_IN_FULL = 16
+
+
+def format_array(a) -> str:
+    """A stored array for a reader: small ones in full with every digit that round-trips,
+    large ones summarised."""
+    a = np.asarray(a)
+    if a.size <= PRINT_IN_FULL:
+        if a.ndim == 0:
+            return repr(a.item())
+        return np.array2string(a, separator=", ", floatmode="unique", max_line_width=10**6).replace("\n", "")
+    finite = a[np.isfinite(a)] if np.issubdtype(a.dtype, np.floating) else a
+    norm = float(np.linalg.norm(a.astype(np.float64).ravel())) if a.size else 0.0
+    lo = float(np.min(finite)) if finite.size else math.nan
+    hi = float(np.max(finite)) if finite.size else math.nan
+    return f"<{a.dtype.name} array of shape {tuple(a.shape)}: min {lo:.6g}, max {hi:.6g}, Frobenius norm {norm:.6g}>"
+
+
+def counterexample_lines(record: Mapping[str, Any]) -> list[str]:
+    """What a reader needs to see of a record's counterexample: the instance (params and
+    arrays), the numbers measured on it, and the certificate's verdict and enclosures."""
+    inst = record["instance"]
+    lines = [f"instance {inst['index']}, params {json.dumps(inst['params'], sort_keys=True)}:"]
+    for name, arr in sorted(inst["arrays"].items()):
+        lines.append(f"  {name} = {format_array(decode_array(arr, name))}")
+    if inst["measured"]:
+        shown = []
+        for name, arr in sorted(inst["measured"].items()):
+            value = decode_array(arr, name)
+            shown.append(f"{name} = {format_array(value) if value.size > 1 else f'{float(value.reshape(-1)[0]):.10g}'}")
+        lines.append("measured: " + ", ".join(shown))
+    cert = record.get("certificate")
+    if cert is not None:
+        text = f"certificate: {cert['status']} ({cert['method']})"
+        if cert.get("reason"):
+            text += f": {cert['reason']}"
+        lines.append(text)
+        for name, (lo, hi) in sorted(cert["enclosures"].items()):
+            lines.append(f"  {name} in [{_decode_float(lo, name)!r}, {_decode_float(hi, name)!r}]")
+    return lines
+
+
+class RecordExistsError(RecordError):
+    """`save_record` would overwrite a record of a different counterexample."""
+
+
+def _counterexample(record: Mapping[str, Any]) -> tuple:
+    """What makes two records the same counterexample: the claim (and its source), the
+    sweep (n, seed, parameter sets), and the stored instance."""
+    source = record.get("claim_source") or {}
+    inst = record.get("instance") or {}
+    return (record.get("claim_id"), source.get("sha256"), record.get("n"), record.get("seed"),
+            json.dumps(record.get("params_override"), sort_keys=True), inst.get("index"),
+            json.dumps(inst.get("params"), sort_keys=True), json.dumps(inst.get("arrays"), sort_keys=True),
+            record.get("verdict"))
+
+
+def save_record(record: Mapping[str, Any], path: str | os.PathLike, *, force: bool = False) -> bool:
+    """Write `record` to `path` unless that would lose a different counterexample.
+
+    An existing file that holds the same counterexample (same claim and source, sweep and
+    stored instance: a re-run) is replaced; one that holds anything else, or is not a
+    readable record, is kept and `RecordExistsError` is raised, unless `force`.
+    Returns True when an existing file was replaced.
+
+    Raises:
+      RecordExistsError: `path` holds a different record (the message names both and says
+        how to keep both: another ``--out``, or ``--force`` to replace it).
+    """
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        write_record(record, path)
+        return False
+    if not force:
+        try:
+            existing = read_record(path)
+        except RecordError as e:
+            raise RecordExistsError(
+                f"{path} exists and is not a verify record ({e}); not overwritten: pass "
+                f"--force to replace it, or choose another --out"
+            ) from None
+        if _counterexample(existing) != _counterexample(record):
+            raise RecordExistsError(
+                f"{path} already holds a different record of {existing['claim_id']} (verdict "
+                f"{existing['verdict']}, instance {existing['instance']['index']}, written by "
+                f"verify {existing['versions'].get('verify')}); not overwritten: pass --force to "
+                f"replace it, or choose another --out"
+            )
+    write_record(record, path)
+    return True
 
 
 _TOP = {
@@ -500,6 +666,31 @@ def validate_record(record: Any, source: str = "record") -> None:
     if record["n"] < 1 or record["seed"] < 0:
         raise RecordError(f"{pre}'n' must be >= 1 and 'seed' >= 0; found n={record['n']}, seed={record['seed']}")
     _check_keys(record["claim_module"], {"name": str, "file": (str, type(None))}, f"{pre}claim_module: ")
+    cert = record.get("certificate")
+    if cert is not None:
+        if not isinstance(cert, dict):
+            raise RecordError(f"{pre}'certificate' must be null or an object; found {type(cert).__name__}")
+        _check_keys(cert, {"status": str, "method": str, "reason": (str, type(None)), "enclosures": dict},
+                    f"{pre}certificate: ")
+        if cert["status"] not in ("certified", "float64 only", "inconclusive"):
+            raise RecordError(f"{pre}certificate: 'status' must be certified, float64 only or inconclusive; "
+                              f"found {cert['status']!r}")
+        for name, pair in cert["enclosures"].items():
+            if not (isinstance(pair, list) and len(pair) == 2):
+                raise RecordError(f"{pre}certificate: enclosures[{name!r}] must be [lower, upper]; found {pair!r:.60}")
+            lo, hi = (_decode_float(v, f"{pre}certificate.enclosures[{name!r}]") for v in pair)
+            if not lo <= hi:
+                raise RecordError(f"{pre}certificate: enclosures[{name!r}] has lower {lo!r} > upper {hi!r}")
+    source = record.get("claim_source")
+    if source is not None:
+        if not isinstance(source, dict):
+            raise RecordError(f"{pre}'claim_source' must be null or an object; found {type(source).__name__}")
+        _check_keys(source, {"sha256": str, "text": str, "file": (str, type(None))}, f"{pre}claim_source: ")
+        if source_sha256(source["text"]) != source["sha256"]:
+            raise RecordError(
+                f"{pre}claim_source: 'sha256' is {source['sha256']}, but the stored text hashes to "
+                f"{source_sha256(source['text'])} (the record was edited)"
+            )
     override = record.get("params_override")
     if override is not None and not (
         isinstance(override, list) and override and all(isinstance(p, dict) for p in override)
@@ -571,6 +762,8 @@ class ReproduceOutcome:
       stored_margin_scale: ``"tolerance"`` when the record's margins are on today's scale
         (tolerance units, verify >= 0.2), ``"relative"`` for a record written by verify 0.1,
         whose margins were relative slacks: its verdicts compare, its margins do not.
+      claim_origin: where the claim's code came from (see `reproduce`): "registered",
+        "file", "module", "stored source" or "legacy".
     """
 
     claim_id: str
@@ -588,6 +781,7 @@ class ReproduceOutcome:
     differing_arrays: tuple[str, ...]
     params_match: bool
     stored_margin_scale: str = "tolerance"
+    claim_origin: str = "registered"
 
     @property
     def matches(self) -> bool:
@@ -607,35 +801,105 @@ def margin_scale_of(record: Mapping[str, Any]) -> str:
     return "relative" if parts and parts < TOLERANCE_SCALE_SINCE else "tolerance"
 
 
-def _resolve_claim(record: Mapping[str, Any], where: str) -> Claim:
+def _file_sha256(path: str) -> str | None:
+    try:
+        with open(path, encoding="utf-8") as f:
+            return source_sha256(f.read())
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _load_stored_source(source: Mapping[str, Any]) -> str:
+    """Write a record's claim source to a fresh temporary folder and import it from there;
+    return the file's path. Runs the stored code: only on an explicit request."""
+    stem = re.sub(r"\W", "_", os.path.splitext(source.get("file") or "claim.py")[0])
+    folder = tempfile.mkdtemp(prefix="verify-source-")
+    path = os.path.join(folder, f"{stem}_{source['sha256'][:12]}.py")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(source["text"])
+    load_claims(path)
+    return path
+
+
+def _resolve_claim(record: Mapping[str, Any], where: str, trust_source: bool = False) -> tuple[Claim, str]:
+    """The record's claim, and where its code came from: ``"registered"`` (built in, or
+    imported already, e.g. with ``--import``), ``"file"`` / ``"module"`` (the module the
+    record names, imported again because its source hashes to the stored sha256),
+    ``"stored source"`` (`trust_source`), or ``"legacy"`` (a record without stored source:
+    the module it names is imported, as verify 0.2 did)."""
     claim_id = record["claim_id"]
     if claim_id in registry():
-        return get_claim(claim_id)
+        return get_claim(claim_id), "registered"
     module = record["claim_module"]
-    spec = module["file"] or module["name"]
-    if spec and spec != "__main__":
-        try:
-            load_claims(spec)
-        except ImportError as e:
-            raise RecordError(
-                f"{where}: claim {claim_id!r} is not registered and its module could not be "
-                f"loaded again ({e}); pass --import MODULE_OR_PATH"
-            ) from None
+    source = record.get("claim_source")
+    origin = "legacy"
     try:
-        return get_claim(claim_id)
+        if source is None:
+            spec = module["file"] or module["name"]
+            if spec and spec != "__main__":
+                load_claims(spec)
+        elif module["file"] and _file_sha256(module["file"]) == source["sha256"]:
+            load_claims(module["file"])
+            origin = "file"
+        elif _module_sha256(module["name"]) == source["sha256"]:
+            load_claims(module["name"])
+            origin = "module"
+        elif trust_source:
+            _load_stored_source(source)
+            origin = "stored source"
+        else:
+            raise RecordError(
+                f"{where}: claim {claim_id!r} is not registered, and no module here has its "
+                f"source (sha256 {source['sha256']}, stored in the record as "
+                f"{source.get('file') or 'claim source'}). Nothing from the record was run. "
+                f"To run the stored source, read it (claim_source.text) and pass "
+                f"--trust-source (Python: reproduce(..., trust_source=True)); or pass "
+                f"--import MODULE_OR_PATH with your own copy of the claim"
+            )
+    except ImportError as e:
+        raise RecordError(
+            f"{where}: claim {claim_id!r} is not registered and its module could not be "
+            f"loaded again ({e}); pass --import MODULE_OR_PATH"
+        ) from None
+    try:
+        return get_claim(claim_id), origin
     except UnknownClaimError as e:
-        raise UnknownClaimError(f"{where}: {e} (module {spec!r})") from None
+        raise UnknownClaimError(f"{where}: {e} (module {module['file'] or module['name']!r})") from None
+
+
+def _module_sha256(name: str) -> str | None:
+    """The sha256 of an importable top-level or already-imported module's source file,
+    found without running it (None when there is none)."""
+    if not name or name == "__main__" or name.startswith("_verify_user_"):
+        return None
+    if name in sys.modules:
+        path = getattr(sys.modules[name], "__file__", None)
+    elif "." in name:
+        return None  # finding a submodule would import its parent packages
+    else:
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            return None
+        path = spec.origin if spec is not None else None
+    return _file_sha256(path) if path and os.path.isfile(path) else None
 
 
 def _same_bits(a: np.ndarray, b: np.ndarray) -> bool:
     return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
 
 
-def reproduce(path_or_record: str | os.PathLike | Mapping[str, Any]) -> ReproduceOutcome:
+def reproduce(path_or_record: str | os.PathLike | Mapping[str, Any], *,
+              trust_source: bool = False) -> ReproduceOutcome:
     """Recompute a record's check from its stored arrays and say whether it still fails.
 
-    The claim is looked up by id (its module is imported again when it is not registered:
-    ``claim_module.file`` if set, else ``claim_module.name``). The stored arrays are
+    The claim is looked up by id. When it is not registered (a user claim not imported
+    with ``--import``): a record that stores the claim's source (``claim_source``) has the
+    module it names imported again only if that module's source here hashes to the stored
+    sha256 (it is the same code); otherwise the stored source runs only with
+    `trust_source` (it is someone else's code), and without it a RecordError says how. A
+    record without stored source (verify <= 0.2) has its module imported again:
+    ``claim_module.file`` if set, else ``claim_module.name``. The stored arrays are
     checked with ``claim.check_instance`` (which validates them first). Independently, the
     instance is regenerated from ``(seed, index)`` and the stored params (what
     `verify.search.make_instance` does with the claim's current grid) and compared with the
@@ -653,7 +917,7 @@ def reproduce(path_or_record: str | os.PathLike | Mapping[str, Any]) -> Reproduc
     else:
         where = os.fspath(path_or_record)
         record = read_record(where)
-    claim = _resolve_claim(record, where)
+    claim, claim_origin = _resolve_claim(record, where, trust_source)
     inst = record["instance"]
     seed, index = record["seed"], inst["index"]
     stored = {k: decode_array(v, f"{where}: instance.arrays[{k!r}]") for k, v in inst["arrays"].items()}
@@ -713,4 +977,24 @@ def reproduce(path_or_record: str | os.PathLike | Mapping[str, Any]) -> Reproduc
         differing_arrays=differing,
         params_match=params_match,
         stored_margin_scale=margin_scale_of(record),
+        claim_origin=claim_origin,
     )
+
+
+def recertify(path_or_record: str | os.PathLike | Mapping[str, Any], *, trust_source: bool = False):
+    """Re-check a record's certificate from its stored arrays, in ball arithmetic alone.
+
+    The claim is found as in `reproduce` (the same rules for user claims and
+    `trust_source`); its `Claim.certify_refutation` runs on exactly the stored arrays (no
+    float64 check, no regeneration). Returns ``(stored, recomputed)``: the record's
+    ``certificate`` block (None when it has none) and the new one (a JSON block).
+    """
+    if isinstance(path_or_record, Mapping):
+        record, where = dict(path_or_record), "record"
+        validate_record(record, where)
+    else:
+        where = os.fspath(path_or_record)
+        record = read_record(where)
+    claim, _ = _resolve_claim(record, where, trust_source)
+    arrays = {k: decode_array(v, f"{where}: instance.arrays[{k!r}]") for k, v in record["instance"]["arrays"].items()}
+    return record.get("certificate"), claim.certify_refutation(arrays).to_json()

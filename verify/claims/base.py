@@ -293,6 +293,42 @@ class Claim:
         """
         return ()
 
+    def certificate(self, instance: Mapping[str, np.ndarray]):
+        """Prove, in ball arithmetic, that `instance` refutes the claim: a
+        `verify.landscape.certify.RefutationCertificate`, or None where the claim has no
+        certificate (the default; user claims may add one).
+
+        Called on the host with the stored float64 arrays (numpy), only for instances the
+        float64 check refutes. By kind: a pointwise claim encloses both sides of the violated
+        inequality (`verify.landscape.certify.certify_violation`, with the arrays' exact
+        values; `verify.landscape.balls` interprets JAX functions); a landscape claim
+        certifies the offending critical point (`verify.landscape.certify.certify_point`)
+        and its value; an existence claim evaluates the constructed object in balls.
+        """
+        return None
+
+    def certify_refutation(self, instance: Mapping[str, Any]):
+        """`certificate` of `instance`, never raising: a claim without one, or whose
+        certificate fails to run, gets a "float64 only" certificate with the reason."""
+        from verify.landscape.certify import RefutationCertificate
+
+        arrays = {k: np.asarray(v) for k, v in instance.items()}
+        try:
+            cert = self.certificate(arrays)
+        except Exception as e:  # noqa: BLE001  (claim code: report any failure as the reason)
+            return RefutationCertificate("float64 only", "ball arithmetic",
+                                         f"the certificate could not be computed: {type(e).__name__}: {e}")
+        if cert is not None:
+            return cert
+        if self.kind == "statistical":
+            return RefutationCertificate(
+                "float64 only", "statistical test",
+                "a Monte Carlo test: no interval-arithmetic certificate exists; the record's measured "
+                "numbers are the inputs of the test, and its false-alarm rate is in the claim's docstring")
+        return RefutationCertificate("float64 only", "none",
+                                     f"no ball-arithmetic certificate is implemented for {self.id} "
+                                     f"({self.kind} claim)")
+
     def check_instance(self, instance: Mapping[str, Any]) -> Evidence:
         """Validate `instance` on the host, then run the jitted `check` on it."""
         instance = {k: jnp.asarray(v) for k, v in instance.items()}

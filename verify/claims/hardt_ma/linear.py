@@ -180,9 +180,64 @@ _SMALLEST = _gradient_instance([[2.0]], [[2.0]], 0.0, np.zeros((1, 1, 1)))
 _BOUND_ATOL = 1e-3
 
 
+def gradient_bound_certificate(instance, exponent: int, power: int, prec: int = 128):
+    """Certify ``||grad f(A)||_F^2 < 4 l (1 - tau)^exponent sigma_min(Sigma)^power (f(A) - f_opt)``
+    at the stored arrays in ball arithmetic, with the hypotheses tau < 1, Sigma positive
+    definite and every ||A_i||_2 <= tau proved too.
+
+    f - f_opt and the gradient are the traced JAX programs (`flat_excess_risk`, `jax.grad`)
+    interpreted on arb balls (`verify.landscape.balls`); sigma_min(Sigma) and each
+    ``||A_i||_2^2 = lambda_max(A_i^T A_i)`` are enclosed by `hessian_spectrum` (Gershgorin
+    and Ostrowski around a float64 eigendecomposition).
+    """
+    from flint import arb, arb_mat, ctx
+
+    from verify.landscape import balls
+    from verify.landscape.certify import certify_violation, hessian_spectrum, interval_ball
+
+    r, sigma, tau, blocks = (np.asarray(instance[k], np.float64) for k in ("R", "Sigma", "tau", "A"))
+    l = blocks.shape[0]
+    risk = flat_excess_risk({"R": jnp.asarray(r), "Sigma": jnp.asarray(sigma)})
+    x = blocks.reshape(-1)
+    with ctx.workprec(prec):
+        excess = balls.evaluate(risk, x, prec=prec)[()]
+        grad = balls.evaluate(jax.grad(risk), x, prec=prec)
+        grad_sq = sum((g * g for g in grad.reshape(-1)), arb(0))
+        s = interval_ball(*hessian_spectrum(arb_mat(sigma.tolist())).lambda_min)
+        t = arb(float(tau))
+        mu = 4 * l * (1 - t) ** exponent * s**power
+        rhs = mu * excess
+        slack = []
+        for block in blocks:
+            a = arb_mat(block.tolist())
+            top = hessian_spectrum(a.transpose() * a).lambda_max
+            slack.append((float(tau) ** 2 - top[1], float(tau) ** 2 - top[0]))
+        # tau^2 - max_i lambda_max(A_i^T A_i), enclosed (float64 tau^2 is rounded: widen it)
+        tau_sq = t * t
+        worst = interval_ball(min(lo for lo, _ in slack), min(hi for _, hi in slack))
+        in_ball = worst + (tau_sq - arb(float(tau) ** 2))
+        return certify_violation(
+            grad_sq, rhs, "lower", prec=prec,
+            hypotheses={"tau < 1": (1 - t, "positive"),
+                        "Sigma positive definite": (s, "positive"),
+                        "max_i ||A_i||_2 <= tau": (in_ball, "nonnegative")},
+            numbers={"excess_risk": excess, "sigma_min_Sigma": s, "mu": mu},
+        )
+
+
 class _GradientBoundBase(Claim):
     kind = "pointwise"
     params = GRADIENT_PARAMS
+    #: mu = 4 l (1 - tau)^exponent(l) sigma_min(Sigma)^SIGMA_POWER, for the certificate
+    SIGMA_POWER = 1
+
+    @staticmethod
+    def tau_exponent(l: int) -> int:
+        return 2 * l - 2
+
+    def certificate(self, instance):
+        l = np.shape(instance["A"])[0]
+        return gradient_bound_certificate(instance, self.tau_exponent(l), self.SIGMA_POWER)
 
     def generate(self, key, d=2, l=2):
         kr, ks, kt, ka, kz = jax.random.split(key, 5)
@@ -273,6 +328,7 @@ class GradientLowerBoundAsPrinted(_GradientBoundBase):
     """
 
     id = "hardt-ma/gradient-lower-bound"
+    SIGMA_POWER = 2
     source = f"Review of Hardt & Ma, equation (6), as printed ({SEED_002})"
     statement = (
         "Inside B_tau (tau < 1), ||grad f(A)||_F^2 >= 4 l (1-tau)^(2l-2) sigma_min(Sigma)^2 "
@@ -320,6 +376,12 @@ class GradientLowerBoundInPaper(_GradientBoundBase):
     """
 
     id = "hardt-ma/gradient-lower-bound-paper"
+    SIGMA_POWER = 2
+
+    @staticmethod
+    def tau_exponent(l: int) -> int:
+        return l - 1
+
     source = f"Hardt & Ma, eq. (2.3) (after Theorem 2.2), as printed; review eq. (6) ({SEED_002})"
     statement = (
         "Inside B_tau (tau < 1), ||grad f(A)||_F^2 >= 4 l (1-tau)^(l-1) sigma_min(Sigma)^2 "
