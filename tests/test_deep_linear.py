@@ -378,3 +378,31 @@ def test_helper_arguments():
         dl.escape_direction(inst["X"], inst["Y"], DEPTH3, 2)
     with pytest.raises(ValueError, match=re.escape("i and j must be different layers; got i = j = 2")):
         dl.rescale_layers(jnp.zeros(14), DEPTH3, 2, 2, 3.0)
+
+
+def test_deep_linear_sosp_refutation_is_certified():
+    """The origin of a depth-3 network: gradient and Hessian exactly 0 in ball arithmetic
+    (an SOSP), and the constructed global minimum has a certified lower loss."""
+    from verify import make_instance
+
+    claim = get_claim("mf/deep-linear-sosp")
+    cert = claim.certify_refutation(make_instance(claim, 0, 0))
+    assert cert.status == "certified", cert.reason
+    assert cert.enclosures["hypothesis Hessian PSD (lambda_min >= 0)"] == (0.0, 0.0)
+    assert cert.enclosures["violation"][0] > 0
+
+
+def test_a_strict_saddle_is_not_a_certified_sosp():
+    """certify_worse_critical_point at the origin of (1 - uv)^2: the gradient is exactly 0,
+    but the Hessian [[0, -2], [-2, 0]] has the eigenvalue -2, so the point is no SOSP and the
+    refutation of "every SOSP is global" it would give is inconclusive."""
+    from verify.landscape.certify import certify_worse_critical_point
+
+    loss = lambda v: (1.0 - v[0] * v[1]) ** 2  # noqa: E731
+    cert = certify_worse_critical_point(loss, np.array([0.0, 0.0]), np.array([1.0, 1.0]))
+    assert cert.status == "inconclusive" and "Hessian PSD" in cert.reason
+    lo, hi = cert.enclosures["lambda_min"]
+    assert lo <= -2.0 <= hi
+    # as a first-order statement ("every critical point is global") it is certified
+    first = certify_worse_critical_point(loss, np.array([0.0, 0.0]), np.array([1.0, 1.0]), second_order=False)
+    assert first.status == "certified"

@@ -59,3 +59,15 @@ def test_sosp_global_names_starts_and_probe_at_once():
         ),
     ):
         get_claim("mf/sosp-global").check_instance(inst)
+
+
+def test_sigmoid_plateau_refutation_is_certified():
+    """The approximate SOSP the search finds on the plateau: |F'|, F'' within the claim's
+    tolerances and F ~ 1, all proved in ball arithmetic."""
+    from verify import make_instance, sweep
+
+    claim = get_claim("act/sigmoid-approximate")
+    res = sweep(claim, 8, seed=0)
+    cert = claim.certify_refutation(make_instance(claim, 0, res.worst_index))
+    assert cert.status == "certified", cert.reason
+    assert cert.enclosures["lhs"][0] > 0.99

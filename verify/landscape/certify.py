@@ -58,6 +58,7 @@ __all__ = [
     "certify_violation",
     "enclosure",
     "interval_ball",
+    "certify_worse_critical_point",
     "arb_box",
     "krawczyk_image",
     "gershgorin_margins",
@@ -624,6 +625,61 @@ def certify_violation(lhs, rhs, relation: str, *, hypotheses: Mapping[str, Any] 
         return RefutationCertificate("float64 only", method, "the hypotheses " + ", ".join(undecided)
                                      + " are not decided by the enclosures (on their boundary?)", encl)
     return RefutationCertificate("certified", method, None, encl)
+
+
+def certify_worse_critical_point(loss: Callable, x, better, *, second_order: bool = True,
+                                 prec: int = 128) -> RefutationCertificate:
+    """Certify that `x` is a critical point of `loss` (second-order stationary, with
+    `second_order`) whose value is worse than the value at the point `better`: what refutes
+    "every critical point / SOSP is a global minimum".
+
+    Where the gradient at the stored `x` is exactly 0 in ball arithmetic (the origin of a
+    deep linear network, say), x itself is the critical point, and the Hessian's spectrum
+    there (`hessian_spectrum`, exact point: no box) must have no negative eigenvalue, its
+    smallest proved >= 0. Otherwise Krawczyk's test must prove a critical point x* near x
+    (`certify_point`): a strict local minimum is an SOSP, a strict saddle is a critical point
+    but not an SOSP (then, with `second_order`, the refutation is inconclusive: the point is
+    not what float64 said), and a degenerate Hessian leaves it float64 only. Then
+    ``f(x*) - f(better) > 0`` must hold for the enclosures.
+    """
+    from flint import arb, ctx
+
+    from verify.landscape import balls
+
+    x = np.asarray(x, np.float64)
+    better = np.asarray(better, np.float64)
+    method = f"ball arithmetic (python-flint arb, {prec} bits): critical point, inertia, values"
+    try:
+        with ctx.workprec(prec):
+            f, g, h = balls.loss_gradient_hessian(loss, x, prec=prec)
+            f_better = balls.evaluate(loss, better, prec=prec)[()]
+            exact = all(gi.is_zero() for gi in g)
+            numbers = {"loss_at_better_point": f_better}
+            if exact:
+                spectrum = hessian_spectrum(h)
+                numbers["lambda_min"] = interval_ball(*spectrum.lambda_min)
+                value = f
+                hypotheses = {"gradient = 0 (exactly)": (arb(0), "nonnegative")}
+                if second_order:
+                    hypotheses["Hessian PSD (lambda_min >= 0)"] = (interval_ball(*spectrum.lambda_min), "nonnegative")
+            else:
+                point = certify_point(loss, x, precisions=(prec, 2 * prec))
+                if point.status == "uncertified: degenerate":
+                    return RefutationCertificate("float64 only", method, "the point's Hessian is singular: "
+                                                 "no second-order certificate (degenerate critical point)")
+                if not point.status in ("strict local minimum", "strict saddle"):
+                    return RefutationCertificate("inconclusive" if point.status.endswith("no critical point proved")
+                                                 else "float64 only", method, f"{point.status}: {point.reason}")
+                if second_order and point.status == "strict saddle":
+                    return RefutationCertificate("inconclusive", method, "the critical point is a certified strict "
+                                                 "saddle, not a second-order stationary point: " + point.reason)
+                value = interval_ball(*point.loss)
+                hypotheses = {}
+                numbers["lambda_min"] = interval_ball(*point.spectrum.lambda_min)
+    except (balls.UnsupportedPrimitiveError, balls.UndecidedComparisonError) as e:
+        return RefutationCertificate("float64 only", method, f"{type(e).__name__}: {e}")
+    cert = certify_violation(value, f_better, "upper", hypotheses=hypotheses, numbers=numbers, prec=prec)
+    return dataclasses.replace(cert, method=method)
 
 
 def _interval(ball) -> str:

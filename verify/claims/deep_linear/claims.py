@@ -18,6 +18,7 @@ from verify.claims.base import REFUTED, Claim, Evidence, MarginCase, min_over, r
 from verify.claims.deep_linear.model import (
     _kawaguchi_point,
     _problem_scales,
+    kawaguchi_point,
     _ranks,
     balance_layers,
     ball_descent,
@@ -39,6 +40,7 @@ from verify.landscape import (
     is_sosp,
     type_counts,
 )
+from verify.landscape.certify import certify_worse_critical_point
 from verify.tolerances import TOLERANCES
 
 __all__ = [
@@ -602,6 +604,17 @@ class DeepLinearSospGlobal(Claim):
                 "sphere_drop_at_worst_sosp": c.sphere_drop[worst],
             },
         )
+
+    def certificate(self, instance):
+        """The origin (gradient and Hessian exactly 0 at depth >= 3) is an SOSP, and the
+        constructed global minimum (r = q) has a lower loss: both in ball arithmetic.
+        Kawaguchi's hypotheses on X and Y are checked in float64 (`validate`)."""
+        dims = _dims_of(instance)
+        X, Y = jnp.asarray(instance["X"]), jnp.asarray(instance["Y"])
+        loss = lambda v: network_loss(v, X, Y, dims)  # noqa: E731
+        _, q = _ranks(dims)
+        better = np.asarray(kawaguchi_point(X, Y, dims, q))
+        return certify_worse_critical_point(loss, np.zeros_like(better), better)
 
     def margin_cases(self):
         # The constructed origin (r = 0) of `_exact_instance` is an SOSP at depth 3 (gradient

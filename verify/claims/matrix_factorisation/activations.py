@@ -302,6 +302,30 @@ class SigmoidApproximateSospGlobal(Claim):
             },
         )
 
+    def certificate(self, instance):
+        """At the worst approximate SOSP w the check found: |F'(w)|, F''(w) and F(w) in ball
+        arithmetic. Certified when |F'(w)| <= grad_critical max(|w|, 1) (the classifier's
+        gradient test, hess_scale = 1 here), F''(w) >= -eig_zero and F(w) > loss_equal are all
+        proved: w is an approximate SOSP in the claim's sense, far from inf F = 0."""
+        from flint import arb, ctx
+
+        from verify.landscape import balls
+        from verify.landscape.certify import certify_violation
+
+        ev = self.check_instance(instance)
+        w = float(ev.measured["w_at_worst_sosp"])
+        loss = lambda v: sigmoid_loss(v)  # noqa: E731
+        with ctx.workprec(128):
+            f, g, h = balls.loss_gradient_hessian(loss, np.array([w]))
+            gradient_room = arb(TOLERANCES["grad_critical"]) * max(abs(w), 1.0) - g[0].abs_upper()
+            curvature_room = h[0][0] + arb(TOLERANCES["eig_zero"])
+            return certify_violation(
+                f, arb(TOLERANCES["loss_equal"]), "upper",
+                hypotheses={"|F'(w)| <= grad_critical max(|w|, 1)": (gradient_room, "nonnegative"),
+                            "F''(w) >= -eig_zero": (curvature_room, "nonnegative")},
+                numbers={"w": arb(w), "F'(w)": g[0], "F''(w)": h[0][0]},
+            )
+
     def margin_cases(self):
         # Deep on the plateau, w = -40: F'(w) ~ -2e^-40 (critical), F = (1 - sigma(-40))^2 = 1
         # in float64, so the margin is 1 - 1 / loss_equal. At w = +40, F ~ e^-80: margin 1.
