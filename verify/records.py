@@ -53,6 +53,14 @@ key                  type                         meaning
                                                   [lower, upper]}}`` (see
                                                   `verify.landscape.certify.RefutationCertificate`);
                                                   null otherwise. Optional (older records lack it)
+``minimal``          object | null                for a refutation: a smaller counterexample
+                                                  (`verify.search.minimal_counterexample`):
+                                                  ``params``, ``index`` (in a sweep of ``seed``
+                                                  with those params; -1: the stored instance),
+                                                  ``arrays``, ``digits`` (per array, the
+                                                  significant digits kept, or null), ``margin``,
+                                                  ``certificate`` (a block as above), ``tried``.
+                                                  Optional (older records lack it)
 ``versions``         object                       ``python, jax, jaxlib, numpy, hypothesis,
                                                   verify`` (str, or null when not installed)
 ``platform``         object                       ``{"backend", "system", "machine"}`` (str):
@@ -137,7 +145,7 @@ from verify.claims.base import (
 from verify.claims import BUILT_IN_MODULES
 from verify.errors import InvalidInstanceError, RecordError, UnknownClaimError
 from verify.plugins import load_claims, module_file
-from verify.search import SweepResult, instance_key, instance_params, make_instance
+from verify.search import SweepResult, instance_key, instance_params, make_instance, minimal_counterexample
 
 __all__ = [
     "SCHEMA",
@@ -400,7 +408,8 @@ def _override_json(claim: Claim) -> list[dict[str, Any]] | None:
 
 
 def result_record(
-    claim: Claim, sweep_result: SweepResult, command: str, *, path: str | os.PathLike | None = None
+    claim: Claim, sweep_result: SweepResult, command: str, *, path: str | os.PathLike | None = None,
+    minimise: bool = True,
 ) -> dict[str, Any]:
     """The JSON record of `sweep_result` (see the module docstring for the schema).
 
@@ -411,6 +420,8 @@ def result_record(
         ``verify check ...`` line the user typed).
       path: where the record will be written; names the file in the reproduce command
         (``verify reproduce FILE`` when None).
+      minimise: for a refutation, also look for a smaller counterexample
+        (`verify.search.minimal_counterexample`) and store it as ``minimal``.
 
     The stored instance is regenerated from ``(seed, index)`` and checked once more,
     unbatched, so that the record's instance verdict and margin belong to exactly the
@@ -438,6 +449,18 @@ def result_record(
         error = str(e)
         inst_verdict, inst_margin, inst_measured = INCONCLUSIVE, math.nan, {}
     certificate = claim.certify_refutation(arrays).to_json() if inst_verdict == REFUTED else None
+    minimal = None
+    if minimise and inst_verdict == REFUTED:
+        found = minimal_counterexample(claim, arrays, instance_params(claim, index), res.seed)
+        minimal = {
+            "params": _params_json(found.params),
+            "index": found.index,
+            "arrays": _encode_arrays(found.arrays),
+            "digits": found.digits,
+            "margin": _encode_float(found.margin),
+            "certificate": claim.certify_refutation(found.arrays).to_json(),
+            "tried": found.tried,
+        }
     module = _claim_module(claim)
     override = _override_json(claim)
     reproduce_cmd = shlex.join(["verify", "reproduce", os.fspath(path)]) if path is not None else "verify reproduce FILE"
@@ -471,6 +494,7 @@ def result_record(
             "sweep_margin": _encode_float(res.margins[index]),
         },
         "certificate": certificate,
+        "minimal": minimal,
         "versions": _versions(),
         "platform": {
             "backend": jax.default_backend(),
@@ -525,7 +549,22 @@ def counterexample_lines(record: Mapping[str, Any]) -> list[str]:
     """What a reader needs to see of a record's counterexample: the instance (params and
     arrays), the numbers measured on it, and the certificate's verdict and enclosures."""
     inst = record["instance"]
-    lines = [f"instance {inst['index']}, params {json.dumps(inst['params'], sort_keys=True)}:"]
+    lines = []
+    minimal = record.get("minimal")
+    if minimal is not None:
+        digits = {k: v for k, v in minimal["digits"].items() if v is not None}
+        lines.append(f"minimal counterexample (params {json.dumps(minimal['params'], sort_keys=True)}"
+                     + (f", rounded to {', '.join(f'{k}: {v}' for k, v in sorted(digits.items()))} significant digits"
+                        if digits else "") + f"; certificate: {minimal['certificate']['status']}):")
+        for name, arr in sorted(minimal["arrays"].items()):
+            lines.append(f"  {name} = {format_array(decode_array(arr, name))}")
+        encl = minimal["certificate"]["enclosures"]
+        sides = [f"{k} in [{_decode_float(encl[k][0], k)!r}, {_decode_float(encl[k][1], k)!r}]"
+                 for k in ("lhs", "rhs", "violation") if k in encl]
+        if sides:
+            lines.append("  " + "; ".join(sides))
+    lines.append(f"{'raw refuting ' if minimal is not None else ''}instance {inst['index']}, "
+                 f"params {json.dumps(inst['params'], sort_keys=True)}:")
     for name, arr in sorted(inst["arrays"].items()):
         lines.append(f"  {name} = {format_array(decode_array(arr, name))}")
     if inst["measured"]:
@@ -681,6 +720,14 @@ def validate_record(record: Any, source: str = "record") -> None:
             lo, hi = (_decode_float(v, f"{pre}certificate.enclosures[{name!r}]") for v in pair)
             if not lo <= hi:
                 raise RecordError(f"{pre}certificate: enclosures[{name!r}] has lower {lo!r} > upper {hi!r}")
+    minimal = record.get("minimal")
+    if minimal is not None:
+        if not isinstance(minimal, dict):
+            raise RecordError(f"{pre}'minimal' must be null or an object; found {type(minimal).__name__}")
+        _check_keys(minimal, {"params": dict, "index": int, "arrays": dict, "digits": dict,
+                              "margin": (int, float, str), "certificate": dict, "tried": int}, f"{pre}minimal: ")
+        for name, arr in minimal["arrays"].items():
+            decode_array(arr, f"{pre}minimal.arrays[{name!r}]")
     source = record.get("claim_source")
     if source is not None:
         if not isinstance(source, dict):

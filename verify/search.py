@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 import time
 from typing import Any, Callable
 
@@ -33,8 +34,19 @@ from hypothesis import strategies as st
 
 from verify import _x64  # noqa: F401
 from verify.claims.base import HOLDS, INCONCLUSIVE, REFUTED, Claim, Evidence
+from verify.errors import InvalidInstanceError
 
-__all__ = ["SweepResult", "sweep", "instance_key", "instance_params", "make_instance", "instances"]
+__all__ = [
+    "SweepResult",
+    "sweep",
+    "instance_key",
+    "instance_params",
+    "make_instance",
+    "instances",
+    "MinimalCounterexample",
+    "minimal_counterexample",
+    "round_significant",
+]
 
 
 def instance_key(seed: int, index: int) -> jax.Array:
@@ -249,3 +261,109 @@ def targeted_verdict(claim: Claim, instance) -> str:
 
 
 __all__ += ["targeted_verdict"]
+
+
+# ---------------------------------------------------------------------- minimal counterexamples
+
+
+@dataclasses.dataclass(frozen=True)
+class MinimalCounterexample:
+    """A smaller instance that still refutes a claim, found after a refutation.
+
+    Attributes:
+      params: its structural parameters (the smallest set of the grid that refutes).
+      index: its index in a sweep of `seed` with those parameters only (before rounding).
+      arrays: the instance, with each float array rounded to `digits` significant digits.
+      digits: per array, the significant digits kept (None: not rounded, e.g. an integer
+        array, or one whose rounding broke the refutation at every number of digits).
+      margin: the check's margin on `arrays`.
+      certified: its certificate's status (`Claim.certify_refutation`), or None when the
+        certificate was not asked for.
+      tried: instances and roundings checked on the way.
+    """
+
+    params: dict[str, Any]
+    index: int
+    arrays: dict[str, np.ndarray]
+    digits: dict[str, int | None]
+    margin: float
+    certified: str | None
+    tried: int
+
+
+def _param_size(params: dict[str, Any]) -> float:
+    """How big a parameter set is: the sum of its numbers (dimensions, depth, ...), lists
+    and tuples summed too; what "smallest dimensions first" orders by."""
+    total = 0.0
+    for v in params.values():
+        for x in (v if isinstance(v, (list, tuple)) else (v,)):
+            if isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool):
+                total += abs(float(x))
+    return total
+
+
+def round_significant(a: np.ndarray, digits: int) -> np.ndarray:
+    """`a` with every entry rounded to `digits` significant decimal digits (0 stays 0)."""
+    a = np.asarray(a, np.float64)
+    return np.vectorize(lambda x: float(f"{x:.{digits - 1}e}") if np.isfinite(x) else x, otypes=[np.float64])(a) \
+        if a.size else a
+
+
+def minimal_counterexample(claim: Claim, instance: dict[str, Any], params: dict[str, Any], seed: int, *,
+                           n_per_set: int = 16, certify: bool = True) -> MinimalCounterexample:
+    """Look for a smaller counterexample than `instance` (a refuting instance with
+    structural parameters `params`): smallest dimensions first, then the fewest significant
+    digits of each entry that keep the refutation (and, with `certify`, its certificate).
+
+    1. Dimensions: the claim's parameter sets smaller than `params` (`_param_size`, smallest
+       first) are swept over `n_per_set` instances of `seed`; the first set with a refuting
+       instance gives the new instance (its smallest-margin refutation).
+    2. Digits: array by array, the fewest significant digits (1, 2, ..., 16) to which the
+       array can be rounded while the check still refutes (and the certificate's status is
+       still "certified", if it was): e.g. Sigma = 8.4837... becomes Sigma = 9.
+    A rounding that breaks a hypothesis (`InvalidInstanceError`) is not kept. Deterministic:
+    the same claim, instance and seed give the same result.
+    """
+    grid = [dict(p) for p in (claim.params_override or claim.params)]
+    tried = 0
+    best_params, best_index, best = dict(params), -1, {k: np.asarray(v) for k, v in instance.items()}
+    for p in sorted((p for p in grid if _param_size(p) < _param_size(params)), key=_param_size):
+        res = sweep(claim.with_params(p), n_per_set, seed=seed)
+        tried += n_per_set
+        if res.verdict == REFUTED:
+            best_params, best_index = p, int(res.worst_index)
+            best = {k: np.asarray(v) for k, v in jax.device_get(
+                claim.generate(instance_key(seed, best_index), **p)).items()}
+            break
+
+    def refutes(arrays) -> tuple[bool, float, str | None]:
+        try:
+            ev = jax.device_get(claim.check_instance(arrays))
+        except InvalidInstanceError:
+            return False, math.nan, None
+        if _verdicts(jax.tree_util.tree_map(lambda x: np.asarray(x)[None], ev))[0] != REFUTED:
+            return False, float(np.asarray(ev.margin)), None
+        status = claim.certify_refutation(arrays).status if certify else None
+        return True, float(np.asarray(ev.margin)), status
+
+    ok, margin, status = refutes(best)
+    tried += 1
+    keep_status = status == "certified"
+    digits: dict[str, int | None] = {k: None for k in best}
+    if ok:
+        for name in sorted(best):
+            if not np.issubdtype(best[name].dtype, np.floating) or best[name].size == 0:
+                continue
+            for k in range(1, 17):
+                trial = dict(best)
+                trial[name] = round_significant(best[name], k).astype(best[name].dtype)
+                if np.array_equal(trial[name], best[name]):
+                    break  # already this short: rounding changes nothing
+                tried += 1
+                t_ok, t_margin, t_status = refutes(trial)
+                if t_ok and (not keep_status or t_status == "certified"):
+                    best, margin, status = trial, t_margin, t_status
+                    digits[name] = k
+                    break
+    return MinimalCounterexample(params=best_params, index=best_index, arrays=best, digits=digits,
+                                 margin=margin, certified=status, tried=tried)
