@@ -500,6 +500,14 @@ def test_check_prints_a_certified_counterexample_and_certify_rechecks_it(capsys,
     rc, out, err = _run(capsys, "certify", str(path))
     assert rc == 0, err
     assert "stored certificate: certified; recomputed: certified" in out
+    assert rec["minimal"]["params"] == {"d": 1, "l": 1} and rec["minimal"]["certificate"]["status"] == "certified"
+    rc, out, err = _run(capsys, "cite", str(path))
+    assert rc == 0, err
+    md, tex = out.strip().split("\n\n")
+    assert md.startswith("**Counterexample to hardt-ma/gradient-lower-bound** (Review of Hardt & Ma, equation (6)")
+    assert "certified in ball arithmetic" in md and f"`verify reproduce {path}`" in md and "violation in [" in md
+    assert tex.startswith(r"\paragraph{Counterexample to \texttt{hardt-ma/gradient-lower-bound}.}")
+    assert "^" not in tex.replace(r"\textasciicircum{}", "")  # LaTeX-safe text
 
 
 def test_a_refutation_without_certificate_says_float64_only(capsys, tmp_path):

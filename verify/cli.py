@@ -104,7 +104,7 @@ def _build_parser() -> argparse.ArgumentParser:
         prog="verify",
         description="Check theorems about neural-network loss landscapes numerically.",
     )
-    sub = parser.add_subparsers(dest="command", metavar="{list,check,reproduce,certify}", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", metavar="{list,check,reproduce,certify,cite}", parser_class=_Parser)
     sub.required = True
 
     sub.add_parser("list", parents=[common], help="list the registered claims")
@@ -176,6 +176,16 @@ def _build_parser() -> argparse.ArgumentParser:
     cert.add_argument("file", metavar="FILE", help="a record written by `verify check`")
     cert.add_argument("--json", action="store_true", help="print the recomputed certificate as JSON")
     cert.add_argument("--trust-source", action="store_true", help="as for `verify reproduce`")
+
+    cite = sub.add_parser(
+        "cite",
+        parents=[common],
+        help="print a paragraph citing a record's counterexample (Markdown and LaTeX)",
+        description="Print a short paragraph for a write-up: statement, source, the (minimal) "
+        "counterexample, certified numbers, reproduce command and versions. Runs nothing.",
+    )
+    cite.add_argument("file", metavar="FILE", help="a record written by `verify check`")
+    cite.add_argument("--format", choices=("markdown", "latex", "both"), default="both")
     return parser
 
 
@@ -594,6 +604,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return _cmd_check(args, argv, imported, out, err)
             if args.command == "certify":
                 return _cmd_certify(args, out, err)
+            if args.command == "cite":
+                from verify.records import citation, read_record
+
+                text = citation(read_record(args.file), args.file)
+                chosen = ("markdown", "latex") if args.format == "both" else (args.format,)
+                print("\n\n".join(text[k] for k in chosen), file=out)
+                return 0
             return _cmd_reproduce(args, out, err)
         except (RecordError, UnknownClaimError) as e:
             raise _UsageError(f"verify {args.command}: error: {e}") from None

@@ -160,6 +160,7 @@ __all__ = [
     "record_path",
     "counterexample_lines",
     "recertify",
+    "citation",
     "format_array",
     "save_record",
     "RecordExistsError",
@@ -1045,3 +1046,72 @@ def recertify(path_or_record: str | os.PathLike | Mapping[str, Any], *, trust_so
     claim, _ = _resolve_claim(record, where, trust_source)
     arrays = {k: decode_array(v, f"{where}: instance.arrays[{k!r}]") for k, v in record["instance"]["arrays"].items()}
     return record.get("certificate"), claim.certify_refutation(arrays).to_json()
+
+
+def _instance_text(arrays: Mapping[str, Any], latex: bool) -> str:
+    parts = []
+    for name, arr in sorted(arrays.items()):
+        a = decode_array(arr, name)
+        text = format_array(a)
+        if latex:
+            parts.append(f"${_latex_name(name)} = {_latex_array(a)}$" if a.size <= PRINT_IN_FULL else
+                         f"${_latex_name(name)}$: {text}")
+        else:
+            parts.append(f"`{name} = {text}`")
+    return ", ".join(parts)
+
+
+def _latex_name(name: str) -> str:
+    greek = {"sigma": r"\Sigma", "tau": r"\tau", "alpha": r"\alpha", "mu": r"\mu"}
+    return greek.get(name.lower(), r"\mathrm{" + name.replace("_", r"\_") + "}")
+
+
+def _latex_array(a: np.ndarray) -> str:
+    if a.ndim == 0 or a.size == 1:
+        return repr(a.reshape(-1)[0].item())
+    rows = a.reshape(-1, a.shape[-1]) if a.ndim >= 2 else a.reshape(1, -1)
+    body = r" \\ ".join(" & ".join(repr(x.item()) for x in row) for row in rows)
+    return r"\begin{pmatrix} " + body + r" \end{pmatrix}"
+
+
+def citation(record: Mapping[str, Any], path: str | None = None) -> dict[str, str]:
+    """A short paragraph for a write-up, as ``{"markdown": str, "latex": str}``: the statement
+    and its source, the (minimal) counterexample, the certified numbers, the command that
+    reproduces it and the versions that computed it."""
+    validate_record(dict(record), path or "record")
+    minimal = record.get("minimal")
+    inst = record["instance"]
+    cert = (minimal or {}).get("certificate") or record.get("certificate") or {}
+    arrays = (minimal or inst)["arrays"]
+    params = (minimal or inst)["params"]
+    status = cert.get("status", "float64 only")
+    encl = cert.get("enclosures", {})
+    numbers = "; ".join(f"{k} in [{_decode_float(encl[k][0], k)!r}, {_decode_float(encl[k][1], k)!r}]"
+                        for k in ("lhs", "rhs", "violation") if k in encl)
+    v = record["versions"]
+    versions = ", ".join(f"{k} {v.get(k)}" for k in ("verify", "jax", "jaxlib", "numpy", "python") if v.get(k))
+    reproduce_cmd = shlex.join(["verify", "reproduce", path]) if path else record["commands"]["reproduce"]
+    how = {"certified": "certified in ball arithmetic (python-flint arb): every number below is an "
+                        "enclosure of the exact value",
+           "float64 only": f"float64 evidence only ({cert.get('reason') or 'no certificate'})",
+           "inconclusive": f"not certified ({cert.get('reason')})"}[status]
+    md = (f"**Counterexample to {record['claim_id']}** ({record['source']}). Statement: {record['statement']} "
+          f"It fails at the instance with parameters `{json.dumps(params, sort_keys=True)}`: "
+          f"{_instance_text(arrays, latex=False)}; {how}"
+          + (f": {numbers}" if numbers and status == "certified" else "") + ". "
+          f"Found by `{record['commands']['check']}` (instance {inst['index']}"
+          + (", minimised" if minimal else "") + f"); reproduce with `{reproduce_cmd}` "
+          f"(`verify certify` re-checks the certificate). Computed with {versions}.")
+    def tex(text: str) -> str:
+        table = {"\\": r"\textbackslash{}", "_": r"\_", "%": r"\%", "&": r"\&", "#": r"\#",
+                 "{": r"\{", "}": r"\}", "^": r"\textasciicircum{}", "~": r"\textasciitilde{}",
+                 "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}", "$": r"\$"}
+        return "".join(table.get(ch, ch) for ch in text)
+
+    latex = (rf"\paragraph{{Counterexample to \texttt{{{tex(record['claim_id'])}}}.}} "
+             f"{tex(record['source'])}. Statement: {tex(record['statement'])} It fails at the instance with "
+             rf"parameters \texttt{{{tex(json.dumps(params, sort_keys=True))}}}: {_instance_text(arrays, latex=True)}; "
+             f"{tex(how)}" + (f": {tex(numbers)}" if numbers and status == "certified" else "") + ". "
+             rf"Found by \texttt{{{tex(record['commands']['check'])}}}; reproduce with "
+             rf"\texttt{{{tex(reproduce_cmd)}}}. Computed with {tex(versions)}.")
+    return {"markdown": md, "latex": latex}
