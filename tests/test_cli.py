@@ -180,7 +180,7 @@ def test_params_usage_errors_exit_2(capsys, argv, message):
         (["check", "test/toy-false", "--seed", "-1"], "argument --seed: expected a non-negative integer; found '-1'"),
         (["check", "test/toy-false", "--all"], "give claim ids or --all, not both"),
         (["check"], "give at least one claim id"),
-        (["frobnicate"], "argument {list,check,reproduce,certify}: invalid choice: 'frobnicate'"),
+        (["frobnicate"], "argument {list,check,reproduce,certify,cite}: invalid choice: 'frobnicate'"),
         (["list", "--import", "no_such_module_xyz"], "--import 'no_such_module_xyz': cannot import module"),
         (["list", "--import", "missing/claims.py"], "--import 'missing/claims.py': expected a .py file; no file at"),
     ],
