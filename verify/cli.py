@@ -241,7 +241,7 @@ def _worker_init(imports: Sequence[str], queue) -> None:
         load_claims(spec)
 
 
-def _worker_sweep(index: int, claim_id: str, n: int, seed: int, params_override):
+def _worker_sweep(index: int, claim_id: str, n: int, seed: int, params_override, recording):
     from verify import get_claim, sweep
 
     def progress(done: int, total: int) -> None:
@@ -251,7 +251,23 @@ def _worker_sweep(index: int, claim_id: str, n: int, seed: int, params_override)
     claim = get_claim(claim_id)
     if params_override is not None:
         claim = claim.with_params(*params_override)
-    return sweep(claim, n, seed=seed, progress=progress)
+    res = sweep(claim, n, seed=seed, progress=progress)
+    return res, _build_record(claim, res, *recording)
+
+
+def _build_record(claim, res, out_dir: str, command: str, every: bool):
+    """The record of a sweep (with its certificate and minimal counterexample), its path and
+    the seconds it took: for a refutation, or for every sweep with `every` (``--json``);
+    (None, None, 0.0) otherwise. Built where the sweep ran, so that certifying one claim
+    overlaps with sweeping the others."""
+    from verify.records import record_path, result_record
+
+    path = record_path(out_dir, claim, res) if res.verdict == "refuted" else None
+    if path is None and not every:
+        return None, None, 0.0
+    t0 = time.perf_counter()
+    record = result_record(claim, res, command, path=path)
+    return record, path, time.perf_counter() - t0
 
 
 def _is_portable(claim, imported: set[str]) -> bool:
@@ -262,8 +278,9 @@ def _is_portable(claim, imported: set[str]) -> bool:
     return module in BUILT_IN_MODULES or module in imported
 
 
-def _sweep_all(claims, args, imported: set[str], started, progress, finished) -> list:
-    """Sweep `claims` (in up to ``args.jobs`` processes); return the results in order.
+def _sweep_all(claims, args, imported: set[str], started, progress, finished, recording) -> list:
+    """Sweep `claims` (in up to ``args.jobs`` processes); return ``(result, (record, path,
+    seconds))`` per claim, in order (`_build_record` with `recording`).
 
     `started(k)`, `progress(k, done, n)` and `finished(k, result)` report on claim k (0-based).
     Claims a worker cannot load (registered in this process by other means than --import)
@@ -289,7 +306,7 @@ def _sweep_all(claims, args, imported: set[str], started, progress, finished) ->
         ) as pool:
             futures = {}
             for k in order:
-                submitted = (k, claims[k].id, args.n, args.seed, claims[k].params_override)
+                submitted = (k, claims[k].id, args.n, args.seed, claims[k].params_override, recording)
                 futures[pool.submit(_worker_sweep, *submitted)] = k
             pending = set(futures)
             last: dict[int, int] = {}  # claim -> instances reported done
@@ -309,16 +326,18 @@ def _sweep_all(claims, args, imported: set[str], started, progress, finished) ->
                     last[k] = d
                 for fut in done:
                     k = futures[fut]
-                    results[k] = fut.result()
+                    res, built = fut.result()
+                    results[k] = (res, built)
                     if k not in last:
                         started(k)
-                    if last.get(k) != results[k].n:
-                        progress(k, results[k].n, results[k].n)
-                    finished(k, results[k])
+                    if last.get(k) != res.n:
+                        progress(k, res.n, res.n)
+                    finished(k, res)
     for k in local:
         started(k)
-        results[k] = sweep(claims[k], args.n, seed=args.seed, progress=lambda d, n, k=k: progress(k, d, n))
-        finished(k, results[k])
+        res = sweep(claims[k], args.n, seed=args.seed, progress=lambda d, n, k=k: progress(k, d, n))
+        finished(k, res)
+        results[k] = (res, _build_record(claims[k], res, *recording))
     return results
 
 
@@ -342,8 +361,6 @@ def _cmd_check(args, argv: Sequence[str], imported: set[str], out: TextIO, err: 
         RecordExistsError,
         counterexample_lines,
         dumps_record,
-        record_path,
-        result_record,
         save_record,
     )
 
@@ -391,16 +408,12 @@ def _cmd_check(args, argv: Sequence[str], imported: set[str], out: TextIO, err: 
 
     if not args.quiet and total > 1 and args.jobs > 1:
         print(f"verify check: {total} claims in up to {args.jobs} processes", file=err, flush=True)
-    swept = _sweep_all(claims, args, imported, started, progress, finished)
+    swept = _sweep_all(claims, args, imported, started, progress, finished, (args.out, command, args.json))
     results = []
     kept = []  # records not written: the file holds a different counterexample
-    for claim, res in zip(claims, swept):
-        path = None
-        record = None
-        if res.verdict == "refuted":
-            path = record_path(args.out, claim, res)
-        if path is not None or args.json:
-            record = result_record(claim, res, command, path=path)
+    record_seconds: dict[str, float] = {}
+    for claim, (res, (record, path, seconds)) in zip(claims, swept):
+        record_seconds[claim.id] = seconds
         if path is not None:
             try:
                 save_record(record, path, force=args.force)
@@ -444,6 +457,8 @@ def _cmd_check(args, argv: Sequence[str], imported: set[str], out: TextIO, err: 
                 for line in counterexample_lines(rec):
                     print(f"  {line}", file=out)
                 print(f"  reproduce: {shlex.join(['verify', 'reproduce', path])}", file=out)
+                print(f"  (record, certificate and minimal counterexample: {record_seconds[claim.id]:.1f}s; "
+                      f"sweep {res.seconds:.1f}s)", file=out)
         print("", file=out)
     stream = err if args.json else out
     for message in kept:

@@ -321,7 +321,8 @@ def minimal_counterexample(claim: Claim, instance: dict[str, Any], params: dict[
     2. Digits: array by array, the fewest significant digits (1, 2, ..., 16) to which the
        array can be rounded while the check still refutes (and the certificate's status is
        still "certified", if it was): e.g. Sigma = 8.4837... becomes Sigma = 9.
-    A rounding that breaks a hypothesis (`InvalidInstanceError`) is not kept. Deterministic:
+    A rounding that breaks a hypothesis (`InvalidInstanceError`) is not kept; a statistical
+    claim's arrays are not rounded (they hold its Monte Carlo sample). Deterministic:
     the same claim, instance and seed give the same result.
     """
     grid = [dict(p) for p in (claim.params_override or claim.params)]
@@ -350,7 +351,9 @@ def minimal_counterexample(claim: Claim, instance: dict[str, Any], params: dict[
     tried += 1
     keep_status = status == "certified"
     digits: dict[str, int | None] = {k: None for k in best}
-    if ok:
+    # A statistical claim's arrays include its Monte Carlo sample (a key, draws): rounding them
+    # would run another experiment, not show the same one with fewer digits.
+    if ok and claim.kind != "statistical":
         for name in sorted(best):
             if not np.issubdtype(best[name].dtype, np.floating) or best[name].size == 0:
                 continue
