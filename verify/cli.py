@@ -299,8 +299,10 @@ def _sweep_all(claims, args, imported: set[str], started, progress, finished, re
 
         ctx = multiprocessing.get_context("spawn")
         updates = ctx.Queue()
-        # Most parameter sets first, so that a long sweep does not start last.
-        order = sorted(portable, key=lambda k: -len(claims[k].params))
+        # Long sweeps first, so that none starts last and leaves the other workers idle:
+        # landscape claims (finders and classification from many starts: 10-50 s each on
+        # 2 cores) before the others (mostly under 10 s), most parameter sets first within.
+        order = sorted(portable, key=lambda k: (claims[k].kind != "landscape", -len(claims[k].params)))
         with cf.ProcessPoolExecutor(
             max_workers=jobs, mp_context=ctx, initializer=_worker_init, initargs=(list(args.imports), updates)
         ) as pool:
