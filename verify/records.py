@@ -933,6 +933,16 @@ def _module_sha256(name: str) -> str | None:
     return _file_sha256(path) if path and os.path.isfile(path) else None
 
 
+def _load(path_or_record) -> tuple[dict[str, Any], str]:
+    """A validated record and how to name it in messages (its path, or "record")."""
+    if isinstance(path_or_record, Mapping):
+        record = dict(path_or_record)
+        validate_record(record, "record")
+        return record, "record"
+    where = os.fspath(path_or_record)
+    return read_record(where), where
+
+
 def _same_bits(a: np.ndarray, b: np.ndarray) -> bool:
     return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
 
@@ -958,13 +968,7 @@ def reproduce(path_or_record: str | os.PathLike | Mapping[str, Any], *,
         shapes or dtypes than the claim generates).
       UnknownClaimError: no claim with the record's id can be found; names the file.
     """
-    if isinstance(path_or_record, Mapping):
-        record = dict(path_or_record)
-        where = "record"
-        validate_record(record, where)
-    else:
-        where = os.fspath(path_or_record)
-        record = read_record(where)
+    record, where = _load(path_or_record)
     claim, claim_origin = _resolve_claim(record, where, trust_source)
     inst = record["instance"]
     seed, index = record["seed"], inst["index"]
@@ -1037,12 +1041,7 @@ def recertify(path_or_record: str | os.PathLike | Mapping[str, Any], *, trust_so
     float64 check, no regeneration). Returns ``(stored, recomputed)``: the record's
     ``certificate`` block (None when it has none) and the new one (a JSON block).
     """
-    if isinstance(path_or_record, Mapping):
-        record, where = dict(path_or_record), "record"
-        validate_record(record, where)
-    else:
-        where = os.fspath(path_or_record)
-        record = read_record(where)
+    record, where = _load(path_or_record)
     claim, _ = _resolve_claim(record, where, trust_source)
     arrays = {k: decode_array(v, f"{where}: instance.arrays[{k!r}]") for k, v in record["instance"]["arrays"].items()}
     return record.get("certificate"), claim.certify_refutation(arrays).to_json()
