@@ -240,3 +240,32 @@ def test_certify_point_degenerate_and_not_evaluable():
     assert u.status == "uncertified: not evaluable" and "cumsum" in u.reason
     with pytest.raises(ValueError, match=re.escape("x must be a finite vector of shape (d,) with d >= 1; got shape (2, 1)")):
         certify.certify_point(lambda v: jnp.sum(v ** 2), np.zeros((2, 1)))
+
+
+def test_statistical_test_block_names_the_test_its_rate_and_numbers():
+    block = certify.statistical_test("Wilson", {"false_alarm": np.float64(1e-6), "runs": 128.0,
+                                                "trap_upper": np.float64(0.157), "profile": np.ones(3)})
+    assert block == {"name": "Wilson", "false_alarm_rate": 1e-6, "numbers": {"runs": 128.0, "trap_upper": 0.157}}
+    cert = certify.RefutationCertificate("float64 only", "statistical test", "why", test=block)
+    assert cert.to_json()["test"] == block
+    assert "test" not in certify.RefutationCertificate("certified", "m").to_json()
+    with pytest.raises(ValueError, match="measured must hold 'false_alarm'"):
+        certify.statistical_test("Wilson", {"runs": 128.0})
+
+
+@pytest.mark.parametrize("claim_id", ["du/random-init-trap", "init/isometry", "init/scalar-resnet",
+                                      "init/balduzzi-scaling", "yun/rademacher", "liu/population-loss"])
+def test_every_statistical_claim_reports_its_test(claim_id):
+    """The certificate of a statistical claim carries its test: name, rate, numbers (the
+    check's own measured numbers, recomputed when not given)."""
+    from verify import get_claim
+    from verify.search import make_instance
+
+    claim = get_claim(claim_id)
+    inst = {k: np.asarray(v) for k, v in make_instance(claim, 0, 0).items()}
+    measured = claim.check_instance(inst).measured
+    test = claim.certify_refutation(inst, measured).test
+    assert test["name"] == claim.test_name != "a Monte Carlo test (see the claim's docstring)"
+    assert test["false_alarm_rate"] == pytest.approx(float(measured["false_alarm"]))
+    assert 0 < test["false_alarm_rate"] < 1e-3
+    assert test["numbers"] and all(np.isfinite(v) for v in test["numbers"].values())

@@ -217,3 +217,19 @@ def test_balduzzi_rejects_bad_instances(field, value, message):
     inst[field] = value
     with pytest.raises(InvalidInstanceError, match=message):
         get_claim("init/balduzzi-scaling").check_instance(inst)
+
+
+def test_isometry_refutation_is_certified_from_the_closed_form():
+    """The 2 x 1 counterexample of the docstring: E||Wx||^2 = 2 E||x||^2, enclosed in balls;
+    the corrected claim (column sums) at the same kind of instance is not refuted in balls."""
+    from verify import get_claim
+    from verify.claims.initialisation.claims import _isometry_instance
+
+    inst = {k: np.asarray(v) for k, v in _isometry_instance(np.ones((2, 1)) / 1.0, "rademacher", [1.0], [[0.5]]).items()}
+    cert = get_claim("init/isometry").certify_refutation(inst)
+    assert cert.status == "certified", cert.reason
+    lo, hi = cert.enclosures["violation"]
+    assert lo <= 1.25 <= hi and hi - lo < 1e-30  # E x^2 = 1 + 0.25; E||Wx||^2 = 2.5
+    assert cert.test["false_alarm_rate"] == 1e-6
+    cols = {k: np.asarray(v) for k, v in _isometry_instance(np.full((2, 1), 0.5), "gaussian", [1.0], [[0.5]]).items()}
+    assert get_claim("init/isometry-columns").certify_refutation(cols).status == "float64 only"

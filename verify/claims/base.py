@@ -259,6 +259,8 @@ class Claim:
         to be refuted; `properties/` asserts that the search finds the counterexample).
       vectorised: False when `check` cannot be vmapped; the sweep then loops over a
         jitted check.
+      test_name: a statistical claim's test (what interval, on what, at what rate), as its
+        refutation certificate's ``test`` block names it.
     """
 
     id: ClassVar[str] = ""
@@ -268,6 +270,8 @@ class Claim:
     params: ClassVar[tuple[dict[str, Any], ...]] = ({},)
     expected: ClassVar[str] = HOLDS
     vectorised: ClassVar[bool] = True
+    #: A statistical claim's test, as its certificate names it (what interval, on what).
+    test_name: ClassVar[str] = "a Monte Carlo test (see the claim's docstring)"
 
     def generate(self, key: jax.Array, **params) -> dict[str, jax.Array]:
         raise NotImplementedError
@@ -307,27 +311,43 @@ class Claim:
         """
         return None
 
-    def certify_refutation(self, instance: Mapping[str, Any]):
+    def certify_refutation(self, instance: Mapping[str, Any], measured: Mapping[str, Any] | None = None):
         """`certificate` of `instance`, never raising: a claim without one, or whose
-        certificate fails to run, gets a "float64 only" certificate with the reason."""
-        from verify.landscape.certify import RefutationCertificate
+        certificate fails to run, gets a "float64 only" certificate with the reason.
+
+        A statistical claim's certificate also carries its Monte Carlo test (``test``: the
+        test's name, `test_name`, its false-alarm rate and the numbers that enter it), from
+        `measured` (the check's measured numbers on `instance`; the check is run here when
+        it is not given)."""
+        from verify.landscape.certify import RefutationCertificate, statistical_test
 
         arrays = {k: np.asarray(v) for k, v in instance.items()}
         try:
             cert = self.certificate(arrays)
         except Exception as e:  # noqa: BLE001  (claim code: report any failure as the reason)
-            return RefutationCertificate("float64 only", "ball arithmetic",
+            cert = RefutationCertificate("float64 only", "ball arithmetic",
                                          f"the certificate could not be computed: {type(e).__name__}: {e}")
-        if cert is not None:
+        if cert is None and self.kind != "statistical":
+            return RefutationCertificate("float64 only", "none",
+                                         f"no ball-arithmetic certificate is implemented for {self.id} "
+                                         f"({self.kind} claim)")
+        if self.kind != "statistical":
             return cert
-        if self.kind == "statistical":
-            return RefutationCertificate(
-                "float64 only", "statistical test",
-                "a Monte Carlo test: no interval-arithmetic certificate exists; the record's measured "
-                "numbers are the inputs of the test, and its false-alarm rate is in the claim's docstring")
-        return RefutationCertificate("float64 only", "none",
-                                     f"no ball-arithmetic certificate is implemented for {self.id} "
-                                     f"({self.kind} claim)")
+        try:
+            if measured is None:
+                measured = jax.device_get(self.check_instance(arrays)).measured
+            test = statistical_test(self.test_name, measured)
+        except Exception as e:  # noqa: BLE001
+            test = None
+            why = f"its numbers could not be recomputed: {type(e).__name__}: {e}"
+        else:
+            why = (f"{test['name']}, false-alarm rate {test['false_alarm_rate']:.3g} (the probability that it "
+                   f"refutes a true claim); the numbers that enter it are in the certificate's test block")
+        if cert is None:
+            return RefutationCertificate("float64 only", "statistical test",
+                                         f"a Monte Carlo test: no interval-arithmetic certificate exists; {why}",
+                                         test=test)
+        return dataclasses.replace(cert, test=test)
 
     def check_instance(self, instance: Mapping[str, Any]) -> Evidence:
         """Validate `instance` on the host, then run the jitted `check` on it."""

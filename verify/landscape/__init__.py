@@ -32,6 +32,7 @@ from verify.landscape.certify import (
     certify_point,
     certify_violation,
     hessian_spectrum,
+    statistical_test,
 )
 
 __all__ = [
@@ -71,4 +72,5 @@ __all__ = [
     "certify_point",
     "certify_violation",
     "hessian_spectrum",
+    "statistical_test",
 ]

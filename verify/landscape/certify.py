@@ -61,6 +61,7 @@ __all__ = [
     "certify_worse_critical_point",
     "arb_box",
     "krawczyk_image",
+    "statistical_test",
     "gershgorin_margins",
     "certify_critical_point",
     "certify_minimum",
@@ -544,12 +545,15 @@ class RefutationCertificate:
       reason: why it is not certified (None when it is).
       enclosures: ``name -> (lower, upper)`` floats, rounded outwards, of every number
         that enters (both sides of the inequality, their difference, the hypotheses').
+      test: for a statistical claim, the Monte Carlo test its refutation rests on (see
+        `statistical_test`): ``{"name", "false_alarm_rate", "numbers"}``; None otherwise.
     """
 
     status: str
     method: str
     reason: str | None = None
     enclosures: Mapping[str, tuple[float, float]] = dataclasses.field(default_factory=dict)
+    test: Mapping[str, Any] | None = None
 
     STATUSES: ClassVar[tuple[str, ...]] = ("certified", "float64 only", "inconclusive")
 
@@ -566,8 +570,26 @@ class RefutationCertificate:
         def num(x):
             return x if math.isfinite(x) else ("nan" if math.isnan(x) else ("inf" if x > 0 else "-inf"))
 
-        return {"status": self.status, "method": self.method, "reason": self.reason,
-                "enclosures": {k: [num(lo), num(hi)] for k, (lo, hi) in sorted(self.enclosures.items())}}
+        block = {"status": self.status, "method": self.method, "reason": self.reason,
+                 "enclosures": {k: [num(lo), num(hi)] for k, (lo, hi) in sorted(self.enclosures.items())}}
+        if self.test is not None:
+            block["test"] = {"name": self.test["name"], "false_alarm_rate": num(float(self.test["false_alarm_rate"])),
+                             "numbers": {k: num(float(v)) for k, v in sorted(self.test["numbers"].items())}}
+        return block
+
+
+def statistical_test(name: str, measured: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``test`` block of a statistical refutation: the test's `name` (what interval, on
+    what), its false-alarm rate (``measured["false_alarm"]``: the probability that the test
+    refutes a true claim) and every scalar number the check measured (the estimate, the
+    interval's ends, the sample size, ...), exactly as float64 computed them.
+
+    Raises ValueError when `measured` has no ``false_alarm`` entry (a statistical check must
+    say its rate)."""
+    if "false_alarm" not in measured:
+        raise ValueError(f"measured must hold 'false_alarm' (the test's false-alarm rate); found keys {sorted(measured)}")
+    numbers = {k: float(np.asarray(v)) for k, v in measured.items() if np.size(v) == 1 and k != "false_alarm"}
+    return {"name": name, "false_alarm_rate": float(np.asarray(measured["false_alarm"])), "numbers": numbers}
 
 
 def enclosure(ball) -> tuple[float, float]:

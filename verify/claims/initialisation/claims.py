@@ -10,6 +10,7 @@ numpy from the same draws.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import jax
@@ -87,6 +88,8 @@ class _FixedVarianceResnet(Claim):
     generator and the validator the Xavier and 1/(dL) claims share."""
 
     kind = "statistical"
+    test_name = ("product of per-layer two-sided normal (CLT) intervals on the Monte Carlo mean gains, "
+                 "Bonferroni over layers (verify.statistics.product_evidence)")
     #: how the hypothesis is named in messages ("1/d (Xavier)").
     variance_label = ""
 
@@ -198,6 +201,9 @@ class ScalarResnet(Claim):
 
     References: lecture 5, section 5.2, Example 5.1 (case d = 1), shared/seeds/000_45be778ffb0540d2.txt.
     """
+
+    test_name = ("product of per-layer two-sided normal (CLT) intervals on the Monte Carlo mean gains, "
+                 "Bonferroni over layers (verify.statistics.product_evidence), beside the exact product")
 
     id = "init/scalar-resnet"
     source = "Lecture 5, section 5.2, Example 5.1, case d = 1 (shared/seeds/000_45be778ffb0540d2.txt)"
@@ -325,6 +331,8 @@ def _difference_draw(key, profile, law, x_mean, x_factor):
 
 class _Isometry(Claim):
     kind = "statistical"
+    test_name = ("two-sided normal (CLT) interval on the Monte Carlo mean of ||Wx||^2 - ||x||^2 "
+                 "(verify.statistics.expectation_evidence), beside the exact closed form")
     params = ({"m": 2, "n": 1}, {"m": 1, "n": 2}, {"m": 2, "n": 2}, {"m": 3, "n": 5}, {"m": 8, "n": 8})
     #: which sums of the variance profile the hypothesis sets to 1: 1 = rows, 0 = columns.
     normalised_axis = 1
@@ -374,6 +382,32 @@ class _Isometry(Claim):
         # Rademacher entries and unit column sums it is zero in exact arithmetic.
         mc = expectation_evidence(est, 0.0, name="difference", resolution=IDENTITY * rhs, E_x_squared=rhs)
         return all_of(exact, mc)
+
+    def certificate(self, instance):
+        """The exact part in ball arithmetic: ``E||Wx||^2 = sum_j c_j E x_j^2`` (the closed
+        form `isometry_second_moment`, proved in its docstring; c_j the column sums of the
+        variance profile) against ``E||x||^2``, with the profile's normalised sums (rows for
+        the remark as printed, columns for the corrected one) made exactly 1 by dividing
+        by them in balls. The identity is refuted when the enclosure of the difference
+        excludes 0. The Monte Carlo part is reported in the certificate's ``test`` block."""
+        from flint import arb, ctx
+
+        from verify.landscape.balls import evaluate
+        from verify.landscape.certify import certify_violation
+
+        prec = 128
+        p = np.asarray(instance["profile"], np.float64)
+        with ctx.workprec(prec):
+            cells = np.array([[arb(float(x)) for x in row] for row in p], dtype=object)
+            sums = cells.sum(axis=self.normalised_axis, keepdims=True)
+            profile = cells / sums
+        lhs, rhs = evaluate(isometry_second_moment, profile, np.asarray(instance["x_mean"], np.float64),
+                            np.asarray(instance["x_factor"], np.float64), prec=prec)
+        cert = certify_violation(lhs[()], rhs[()], "identity", prec=prec)
+        what = "row" if self.normalised_axis == 1 else "column"
+        return dataclasses.replace(
+            cert, method=f"{cert.method}: the closed form E||Wx||^2 = sum_j c_j E x_j^2 against E||x||^2, "
+                         f"the profile's {what} sums made exactly 1 in balls")
 
 
 def _isometry_instance(profile, law, x_mean, x_factor, seed=0) -> dict:
@@ -533,6 +567,9 @@ class BalduzziScaling(Claim):
     References: lecture 5, section 5.2, "Scaling of the residuals", shared/seeds/000_45be778ffb0540d2.txt; Balduzzi et al.,
     "The Shattered Gradients Problem", ICML 2017 (arXiv 1702.08591), section 4.
     """
+
+    test_name = ("two-sided normal (CLT) interval on the Monte Carlo variance and the product of per-block "
+                 "intervals, Bonferroni (verify.statistics.expectation_evidence, product_evidence)")
 
     id = "init/balduzzi-scaling"
     source = "Lecture 5, section 5.2, 'Scaling of the residuals' (shared/seeds/000_45be778ffb0540d2.txt); Balduzzi et al. 2017, section 4"

@@ -20,7 +20,7 @@ from verify.claims.base import (
     REFUTED, Claim, Evidence, MarginCase, all_of, compare, flag_margin, register, tolerance_margin,
 )
 from verify.claims.liu.model import (
-    _PI, SEED_003, _flat_loss, _outcome, _scaling_tangent, loss_scale, monte_carlo_loss,
+    _PI, SEED_003, _flat_loss, arb_population_loss, arb_spurious_point, _outcome, _scaling_tangent, loss_scale, monte_carlo_loss,
     normalised_gd, optimum_hessian, population_loss, random_starts, spurious_curvature,
     spurious_is_local_minimum, spurious_output_weights, stage_boundary, step_sizes, trap_probability,
     validate_student, validate_teacher,
@@ -117,6 +117,9 @@ class PopulationLoss(Claim):
     References: [1] Liu et al., section 2, equation (7), seed
     `shared/seeds/003_af212ce39d233884.txt`; [2] Du et al. (arXiv:1712.00779), the kernel.
     """
+
+    test_name = ("two-sided normal (CLT) interval on the Monte Carlo mean of the loss "
+                 "(verify.statistics.expectation_evidence)")
 
     id = "liu/population-loss"
     source = f"Liu et al. 2019, section 2, eq. (7), with Du et al.'s kernel ({SEED_003})"
@@ -345,6 +348,63 @@ class OptimaAsPrinted(_OptimaBase):
         z, u, _ = draws(key, p + k + 1, 1)
         a_star = z[p : p + k] + z[p + k] * jnp.ones(k)
         return {"v_star": _unit_of(z[:p]), "a_star": a_star, "alpha": _alpha(u[0])}
+
+    #: Distances along the descent curve (angles from -v*) at which the certificate also
+    #: encloses the loss drop itself.
+    CURVE_ANGLES = (1e-1, 1e-2, 1e-3)
+
+    def certificate(self, instance):
+        """A descent curve in ball arithmetic: the claimed spurious point is not a local optimum.
+
+        The Hessian there is singular (p - 1 zero eigenvalues along the sphere), so no
+        second-order certificate exists; the cubic term decides (`spurious_curvature`).
+        With a = a_s fixed and v turned by an angle d from -v* (c = cos(angle(v, v*)) =
+        -cos d), the loss depends on v only through h(c), and exactly
+            L(d) - L_s = -(a_s^T a*) h(-cos d) / (2 pi),  h(-cos d) = sin d - d cos d > 0
+        for d in (0, pi) (h(-1) = 0 and dh/dd = d sin d > 0). So L falls along the whole curve
+        when a_s^T a* > 0: certified when its enclosure is > 0 (and, as a check on the
+        formula, the loss drops at the angles `CURVE_ANGLES`, evaluated in balls from the
+        closed form, are enclosed below 0). An enclosure < 0 proves the point a local minimum
+        (liu/optima-derived): the float64 refutation is then inconclusive. An enclosure
+        containing 0 (k = 1: a_s = 0, a saddle of sixth order) is "uncertified: degenerate".
+        For p = 1 the sphere is two points and the claim holds: no descent curve exists.
+        """
+        from flint import arb, ctx
+
+        from verify.landscape.certify import RefutationCertificate, enclosure
+
+        prec = 128
+        p = np.shape(instance["v_star"])[0]
+        method = f"descent curve in ball arithmetic (python-flint arb, {prec} bits, exact pi)"
+        if p == 1:
+            return RefutationCertificate(
+                "float64 only", method, "p = 1: the sphere is two points, the spurious point is a strict local "
+                "minimum modulo scaling, so no descent curve exists: the float64 refutation is not certified")
+        with ctx.workprec(prec):
+            a_s, curvature = arb_spurious_point(instance["a_star"])
+            encl = {"a_s . a_star": enclosure(curvature)}
+            if curvature < 0:
+                return RefutationCertificate(
+                    "inconclusive", method, "a_s . a* < 0: the spurious point is a local minimum (the condition of "
+                    "liu/optima-derived holds), so the claim holds at this instance", encl)
+            if not curvature > 0:
+                return RefutationCertificate(
+                    "float64 only", method, "uncertified: degenerate: the cubic term a_s . a* is not decided "
+                    "(it is 0 when k = 1: a saddle of sixth order, see spurious_curvature); float evidence: the "
+                    "engine's higher-order test found descent", encl)
+            at_point = arb_population_loss(-1, a_s, instance["a_star"])
+            encl["L_s"] = enclosure(at_point)
+            drops = []
+            for d in self.CURVE_ANGLES:
+                drop = arb_population_loss(-arb(d).cos(), a_s, instance["a_star"]) - at_point
+                encl[f"L(d={d:g}) - L_s"] = enclosure(drop)
+                drops.append(bool(drop < 0))
+        if not all(drops):
+            return RefutationCertificate("float64 only", method, "a loss drop along the curve was not enclosed "
+                                         "below 0", encl)
+        return RefutationCertificate(
+            "certified", method + ": a = a_s fixed, v turned from -v* by d; L(d) - L_s = -(a_s . a*)(sin d - d cos d)"
+            "/(2 pi) < 0 for every d in (0, pi), since a_s . a* > 0", None, encl)
 
     def margin_cases(self):
         # (1^T a*)^2 = 9 > (k + pi - 1) ||a*||^2 / pi = 4.9: the spurious point is a degenerate
@@ -721,6 +781,9 @@ class RandomInitTrap(Claim):
     References: [1] seed `shared/seeds/003_af212ce39d233884.txt`, footnote 2; [2] Du et al.
     (arXiv:1712.00779), the random initialisation and the trap.
     """
+
+    test_name = ("Wilson score intervals on the trapped fraction and the trapped-or-undecided fraction of "
+                 "the GD runs, against [1/4, 3/4] (verify.statistics.wilson_interval)")
 
     id = "du/random-init-trap"
     source = f"Liu et al. 2019, footnote 2, citing Du et al. 2017 ({SEED_003})"

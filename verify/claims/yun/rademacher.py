@@ -295,6 +295,9 @@ class RademacherComplexity(Claim):
     ResNets", second "Theorem (informal)".
     """
 
+    test_name = ("one-sided normal (CLT) interval on the mean over sign draws of the maximised "
+                 "correlation, against the bound")
+
     id = "yun/rademacher"
     source = (
         "Yun, Sra & Jadbabaie 2019 (arXiv:1907.03922), near-identity regions, Rademacher "
