@@ -295,3 +295,45 @@ def test_trap_margin_reads_zero_where_the_interval_ends_at_the_claimed_range():
     assert float(liu_claims._trap_margin(0.1, 0.1, 0.05, 0.25)) == pytest.approx(0.0, abs=1e-15)
     assert float(liu_claims._trap_margin(0.9, 0.9, 0.75, 0.95)) == pytest.approx(0.0, abs=1e-15)
     assert float(liu_claims._trap_margin(0.1, 0.1, 0.05, 0.2)) < 0
+
+
+def _optima_instance(p, a_star, alpha=1.0):
+    return {"v_star": np.asarray(_teacher(0, p, 1)[0]), "a_star": np.asarray(a_star, np.float64),
+            "alpha": np.asarray(alpha)}
+
+
+def test_optima_refutation_is_certified_by_a_descent_curve():
+    """a* = (1, 1): a_s . a* > 0 in balls, and the loss along the sphere from -v* (a = a_s)
+    is enclosed below L_s at every angle tried, each drop near -(a_s . a*) d^3 / (6 pi)."""
+    claim = get_claim("liu/optima")
+    inst = _optima_instance(2, [1.0, 1.0])
+    cert = claim.certify_refutation(inst)
+    assert cert.status == "certified", cert.reason
+    lo, hi = cert.enclosures["a_s . a_star"]
+    assert lo > 0
+    curvature = float(liu.spurious_curvature(jnp.array([1.0, 1.0])))
+    assert lo <= curvature <= hi
+    for d in liu.OptimaAsPrinted.CURVE_ANGLES:
+        lo, hi = cert.enclosures[f"L(d={d:g}) - L_s"]
+        assert hi < 0
+        assert lo == pytest.approx(-curvature * d**3 / (6 * math.pi), rel=d**2)
+    # L_s is the float64 loss at the spurious point
+    v_star = jnp.asarray(inst["v_star"])
+    a_s = liu.spurious_output_weights(jnp.array([1.0, 1.0]))
+    ls = float(liu.population_loss(-v_star - 1 / math.sqrt(2), a_s, v_star, jnp.array([1.0, 1.0])))
+    assert cert.enclosures["L_s"][0] == pytest.approx(ls, rel=1e-14)
+
+
+def test_optima_certificate_says_inconclusive_where_the_spurious_point_is_a_minimum():
+    """a* = (1, -1, 0.5) meets the condition: the point is a local minimum, a float64
+    refutation there could not stand."""
+    cert = get_claim("liu/optima").certify_refutation(_optima_instance(3, [1.0, -1.0, 0.5]))
+    assert cert.status == "inconclusive"
+    assert cert.enclosures["a_s . a_star"][1] < 0
+
+
+@pytest.mark.parametrize("p, a_star, words", [(3, [1.7], "uncertified: degenerate"), (1, [1.0, 1.0], "p = 1")])
+def test_optima_certificate_never_guesses_at_degenerate_or_one_dimensional_cases(p, a_star, words):
+    cert = get_claim("liu/optima").certify_refutation(_optima_instance(p, a_star))
+    assert cert.status == "float64 only"
+    assert words in cert.reason

@@ -79,6 +79,8 @@ from verify.claims.liu.claims import (
 from verify.claims.liu.model import (
     SEED_003,
     angle_to,
+    arb_population_loss,
+    arb_spurious_point,
     loss_scale,
     monte_carlo_loss,
     normalised_gd,
@@ -100,6 +102,8 @@ from verify.claims.liu.model import (
 from verify.statistics import wilson_interval
 
 __all__ = [
+    "arb_population_loss",
+    "arb_spurious_point",
     "SEED_003",
     "relu_kernel",
     "population_loss",

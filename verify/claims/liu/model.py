@@ -29,6 +29,8 @@ __all__ = [
     "spurious_output_weights",
     "spurious_curvature",
     "spurious_is_local_minimum",
+    "arb_population_loss",
+    "arb_spurious_point",
     "optimum_hessian",
     "angle_to",
     "step_sizes",
@@ -175,6 +177,40 @@ def spurious_curvature(a_star: jax.Array) -> jax.Array:
     k = a_star.shape[0]
     s = jnp.sum(a_star)
     return (_PI * s * s / (k + _PI - 1.0) - jnp.dot(a_star, a_star)) / (_PI - 1.0)
+
+
+def arb_population_loss(c, a, a_star):
+    """L as a function of the cosine c = cos(angle(v, v*)) and a, in arb ball arithmetic with
+    the exact pi: the closed form of `population_loss_v` (package docstring), for balls `c`
+    (in [-1, 1]), `a` and `a_star` (sequences of balls or floats). At c = -1 exactly pass
+    the integer -1: then h(c) = 0 exactly (arccos(-1) = pi)."""
+    from flint import arb
+
+    pi = arb.pi()
+    if isinstance(c, int) and c == -1:
+        hc = arb(0)
+    else:
+        c = arb(c)
+        hc = (1 - c * c).sqrt() + (pi - c.acos()) * c
+    a, b = [arb(x) for x in a], [arb(x) for x in a_star]
+    sa, ss = sum(a, arb(0)), sum(b, arb(0))
+    aa = sum((x * x for x in a), arb(0))
+    ab = sum((x * y for x, y in zip(a, b)), arb(0))
+    bb = sum((y * y for y in b), arb(0))
+    return ((sa * sa + (pi - 1) * aa) - 2 * (sa * ss + (hc - 1) * ab) + (ss * ss + (pi - 1) * bb)) / (4 * pi)
+
+
+def arb_spurious_point(a_star):
+    """``(a_s, a_s^T a*)`` in arb balls with the exact pi: the spurious output weights
+    (`spurious_output_weights`) and the sign-deciding number of `spurious_curvature`."""
+    from flint import arb
+
+    pi = arb.pi()
+    b = [arb(float(x)) for x in a_star]
+    k = len(b)
+    s = sum(b, arb(0))
+    a_s = [(s * pi / (k + pi - 1) - y) / (pi - 1) for y in b]
+    return a_s, sum((x * y for x, y in zip(a_s, b)), arb(0))
 
 
 def spurious_is_local_minimum(a_star, p: int) -> jax.Array:
