@@ -11,9 +11,11 @@ import subprocess
 import sys
 import textwrap
 
+import numpy as np
 import pytest
 
 from verify import plugins, records
+from verify.records import encode_array
 from verify.claims import base
 from verify.cli import DEFAULT_N, main
 from verify.testing import ToyFalse, ToyIdentity, ToySurprise, registered
@@ -500,7 +502,18 @@ def test_check_prints_a_certified_counterexample_and_certify_rechecks_it(capsys,
     rc, out, err = _run(capsys, "certify", str(path))
     assert rc == 0, err
     assert "stored certificate: certified; recomputed: certified" in out
+    assert "minimal counterexample: stored certificate certified; recomputed: certified" in out
     assert rec["minimal"]["params"] == {"d": 1, "l": 1} and rec["minimal"]["certificate"]["status"] == "certified"
+    rc, out, err = _run(capsys, "certify", str(path), "--json")
+    both = json.loads(out)
+    assert both["recomputed"]["status"] == both["minimal"]["recomputed"]["status"] == "certified"
+    # a minimal counterexample whose stored arrays were edited so that they no longer refute
+    # fails `verify certify` even though the raw instance is certified
+    rec["minimal"]["arrays"]["Sigma"] = encode_array(np.array([[1e-3]]))
+    edited = tmp_path / "edited.json"
+    edited.write_text(json.dumps(rec))
+    rc, out, err = _run(capsys, "certify", str(edited))
+    assert rc == 1 and "the refutation (minimal counterexample) is not certified" in err
     rc, out, err = _run(capsys, "cite", str(path))
     assert rc == 0, err
     md, tex = out.strip().split("\n\n")
@@ -518,4 +531,4 @@ def test_a_refutation_without_certificate_says_float64_only(capsys, tmp_path):
     (path,) = tmp_path.glob("*.json")
     rc, out, err = _run(capsys, "certify", str(path))
     assert rc == 1
-    assert "verify certify: the refutation is not certified: no ball-arithmetic certificate" in err
+    assert "verify certify: the refutation (instance) is not certified: no ball-arithmetic certificate" in err

@@ -441,25 +441,28 @@ def result_record(
         index, role = 0, "first"
     arrays = {k: np.asarray(v) for k, v in jax.device_get(make_instance(claim, res.seed, index)).items()}
     error = None
+    measured = None
     try:
         ev = jax.device_get(claim.check_instance(arrays))
         inst_verdict = verdict(ev)
         inst_margin = float(np.asarray(ev.margin))
-        inst_measured = _encode_arrays(ev.measured)
+        measured = ev.measured
+        inst_measured = _encode_arrays(measured)
     except InvalidInstanceError as e:
         error = str(e)
         inst_verdict, inst_margin, inst_measured = INCONCLUSIVE, math.nan, {}
-    certificate = claim.certify_refutation(arrays).to_json() if inst_verdict == REFUTED else None
+    cert = claim.certify_refutation(arrays, measured) if inst_verdict == REFUTED else None
+    certificate = None if cert is None else cert.to_json()
     minimal = None
     if minimise and inst_verdict == REFUTED:
-        found = minimal_counterexample(claim, arrays, instance_params(claim, index), res.seed)
+        found = minimal_counterexample(claim, arrays, instance_params(claim, index), res.seed, certificate=cert)
         minimal = {
             "params": _params_json(found.params),
             "index": found.index,
             "arrays": _encode_arrays(found.arrays),
             "digits": found.digits,
             "margin": _encode_float(found.margin),
-            "certificate": claim.certify_refutation(found.arrays).to_json(),
+            "certificate": (found.certificate or claim.certify_refutation(found.arrays)).to_json(),
             "tried": found.tried,
         }
     module = _claim_module(claim)
@@ -582,6 +585,11 @@ def counterexample_lines(record: Mapping[str, Any]) -> list[str]:
         lines.append(text)
         for name, (lo, hi) in sorted(cert["enclosures"].items()):
             lines.append(f"  {name} in [{_decode_float(lo, name)!r}, {_decode_float(hi, name)!r}]")
+        test = cert.get("test")
+        if test is not None:
+            rate = _decode_float(test["false_alarm_rate"], "false_alarm_rate")
+            lines.append(f"  statistical test: {test['name']}; false-alarm rate {rate:.3g}; numbers: "
+                         + ", ".join(f"{k} = {_decode_float(v, k):.10g}" for k, v in sorted(test["numbers"].items())))
     return lines
 
 
@@ -715,6 +723,12 @@ def validate_record(record: Any, source: str = "record") -> None:
         if cert["status"] not in ("certified", "float64 only", "inconclusive"):
             raise RecordError(f"{pre}certificate: 'status' must be certified, float64 only or inconclusive; "
                               f"found {cert['status']!r}")
+        test = cert.get("test")
+        if test is not None:
+            if not isinstance(test, dict):
+                raise RecordError(f"{pre}certificate: 'test' must be null or an object; found {type(test).__name__}")
+            _check_keys(test, {"name": str, "false_alarm_rate": (int, float, str), "numbers": dict},
+                        f"{pre}certificate.test: ")
         for name, pair in cert["enclosures"].items():
             if not (isinstance(pair, list) and len(pair) == 2):
                 raise RecordError(f"{pre}certificate: enclosures[{name!r}] must be [lower, upper]; found {pair!r:.60}")
@@ -1033,18 +1047,28 @@ def reproduce(path_or_record: str | os.PathLike | Mapping[str, Any], *,
     )
 
 
-def recertify(path_or_record: str | os.PathLike | Mapping[str, Any], *, trust_source: bool = False):
+def recertify(path_or_record: str | os.PathLike | Mapping[str, Any], *, trust_source: bool = False,
+              part: str = "instance"):
     """Re-check a record's certificate from its stored arrays, in ball arithmetic alone.
 
     The claim is found as in `reproduce` (the same rules for user claims and
     `trust_source`); its `Claim.certify_refutation` runs on exactly the stored arrays (no
-    float64 check, no regeneration). Returns ``(stored, recomputed)``: the record's
-    ``certificate`` block (None when it has none) and the new one (a JSON block).
+    float64 check, no regeneration; a statistical claim's test numbers are recomputed by
+    its float64 check). `part` is ``"instance"`` (the raw refuting instance) or
+    ``"minimal"`` (the minimal counterexample). Returns ``(stored, recomputed)``: the
+    stored ``certificate`` block (None when there is none) and the new one (a JSON block),
+    or ``(None, None)`` for ``part="minimal"`` when the record has no minimal counterexample.
     """
+    if part not in ("instance", "minimal"):
+        raise ValueError(f"part must be 'instance' or 'minimal'; got {part!r}")
     record, where = _load(path_or_record)
+    block = record["instance"] if part == "instance" else record.get("minimal")
+    if block is None:
+        return None, None
     claim, _ = _resolve_claim(record, where, trust_source)
-    arrays = {k: decode_array(v, f"{where}: instance.arrays[{k!r}]") for k, v in record["instance"]["arrays"].items()}
-    return record.get("certificate"), claim.certify_refutation(arrays).to_json()
+    arrays = {k: decode_array(v, f"{where}: {part}.arrays[{k!r}]") for k, v in block["arrays"].items()}
+    stored = record.get("certificate") if part == "instance" else block.get("certificate")
+    return stored, claim.certify_refutation(arrays).to_json()
 
 
 def _instance_text(arrays: Mapping[str, Any], latex: bool) -> str:

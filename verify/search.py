@@ -280,6 +280,7 @@ class MinimalCounterexample:
       certified: its certificate's status (`Claim.certify_refutation`), or None when the
         certificate was not asked for.
       tried: instances and roundings checked on the way.
+      certificate: its `RefutationCertificate` (None when not asked for).
     """
 
     params: dict[str, Any]
@@ -289,6 +290,7 @@ class MinimalCounterexample:
     margin: float
     certified: str | None
     tried: int
+    certificate: Any = None
 
 
 def _param_size(params: dict[str, Any]) -> float:
@@ -310,7 +312,7 @@ def round_significant(a: np.ndarray, digits: int) -> np.ndarray:
 
 
 def minimal_counterexample(claim: Claim, instance: dict[str, Any], params: dict[str, Any], seed: int, *,
-                           n_per_set: int = 16, certify: bool = True) -> MinimalCounterexample:
+                           n_per_set: int = 16, certify: bool = True, certificate=None) -> MinimalCounterexample:
     """Look for a smaller counterexample than `instance` (a refuting instance with
     structural parameters `params`): smallest dimensions first, then the fewest significant
     digits of each entry that keep the refutation (and, with `certify`, its certificate).
@@ -324,6 +326,10 @@ def minimal_counterexample(claim: Claim, instance: dict[str, Any], params: dict[
     A rounding that breaks a hypothesis (`InvalidInstanceError`) is not kept; a statistical
     claim's arrays are not rounded (they hold its Monte Carlo sample). Deterministic:
     the same claim, instance and seed give the same result.
+
+    `certificate`: the certificate of `instance` when the caller has it already (it is not
+    computed again). Roundings are certified only when the starting instance is certified
+    (a rounding must keep the certificate; otherwise only the float64 refutation counts).
     """
     grid = [dict(p) for p in (claim.params_override or claim.params)]
     tried = 0
@@ -337,19 +343,20 @@ def minimal_counterexample(claim: Claim, instance: dict[str, Any], params: dict[
                 claim.generate(instance_key(seed, best_index), **p)).items()}
             break
 
-    def refutes(arrays) -> tuple[bool, float, str | None]:
+    def refutes(arrays, with_certificate: bool, known=None):
         try:
             ev = jax.device_get(claim.check_instance(arrays))
         except InvalidInstanceError:
             return False, math.nan, None
         if _verdicts(jax.tree_util.tree_map(lambda x: np.asarray(x)[None], ev))[0] != REFUTED:
             return False, float(np.asarray(ev.margin)), None
-        status = claim.certify_refutation(arrays).status if certify else None
-        return True, float(np.asarray(ev.margin)), status
+        cert = known if known is not None else (
+            claim.certify_refutation(arrays, ev.measured) if with_certificate else None)
+        return True, float(np.asarray(ev.margin)), cert
 
-    ok, margin, status = refutes(best)
+    ok, margin, cert = refutes(best, certify, certificate if best_index < 0 else None)
     tried += 1
-    keep_status = status == "certified"
+    keep_status = cert is not None and cert.certified
     digits: dict[str, int | None] = {k: None for k in best}
     # A statistical claim's arrays include its Monte Carlo sample (a key, draws): rounding them
     # would run another experiment, not show the same one with fewer digits.
@@ -363,10 +370,14 @@ def minimal_counterexample(claim: Claim, instance: dict[str, Any], params: dict[
                 if np.array_equal(trial[name], best[name]):
                     break  # already this short: rounding changes nothing
                 tried += 1
-                t_ok, t_margin, t_status = refutes(trial)
-                if t_ok and (not keep_status or t_status == "certified"):
-                    best, margin, status = trial, t_margin, t_status
+                t_ok, t_margin, t_cert = refutes(trial, keep_status)
+                if t_ok and (not keep_status or t_cert.certified):
+                    best, margin = trial, t_margin
+                    cert = t_cert if keep_status else None
                     digits[name] = k
                     break
+    if certify and cert is None:
+        cert = claim.certify_refutation(best)  # the start was not certified: certify the result once
     return MinimalCounterexample(params=best_params, index=best_index, arrays=best, digits=digits,
-                                 margin=margin, certified=status, tried=tried)
+                                 margin=margin, certified=None if cert is None else cert.status, tried=tried,
+                                 certificate=cert)
