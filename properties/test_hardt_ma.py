@@ -10,7 +10,7 @@ of `properties/test_claims.py`.
 import jax
 import numpy as np
 import pytest
-from hypothesis import find, given, settings
+from hypothesis import event, find, given, settings
 from hypothesis import strategies as st
 
 from verify import HOLDS, REFUTED, get_claim, verdict
@@ -69,6 +69,31 @@ def test_printed_gradient_bounds_are_refuted_and_shrink_to_d1_l1(claim_id):
     assert np.shape(smallest["R"]) == (1, 1)
     assert np.shape(smallest["A"]) == (1, 1, 1)
     assert np.linalg.eigvalsh(smallest["Sigma"])[0] > 1.0
+    cert = get_claim(claim_id).certify_refutation(smallest)
+    assert cert.status == "certified", cert.reason
+
+
+@pytest.mark.parametrize("claim_id", ["hardt-ma/gradient-lower-bound", "hardt-ma/gradient-lower-bound-paper"])
+@given(instance=gradient_bound_instances())
+def test_every_refutation_of_a_printed_bound_is_certified(claim_id, instance):
+    """Whatever instance the float64 check refutes, ball arithmetic proves it: both sides
+    enclosed, the violation's enclosure above 0, and the hypotheses (tau < 1, Sigma > 0,
+    ||A_i|| <= tau) proved. The strategy keeps ||A_i|| a relative 1e-12 inside tau and
+    Sigma's smallest eigenvalue >= 1e-2, so no hypothesis sits on its boundary; except for
+    a subnormal tau (below 2.2e-308), where the stored entries of A have too few bits to
+    stay 1e-12 inside tau: there the certificate must say that ||A_i|| <= tau is undecided
+    or false, not certify."""
+    claim = get_claim(claim_id)
+    refuted = verdict(claim.check_instance(instance)) == REFUTED
+    event(f"float64 verdict: {'refuted' if refuted else 'holds'}")
+    if refuted:
+        cert = claim.certify_refutation(instance)
+        if 0 < instance["tau"] < np.finfo(np.float64).tiny and cert.status != "certified":
+            event("subnormal tau: ||A_i|| <= tau not proved")
+            assert "||A_" in cert.reason and "<= tau" in cert.reason
+            return
+        assert cert.status == "certified", cert.reason
+        assert cert.enclosures["violation"][0] > 0
 
 
 def test_paper_gradient_bound_is_refuted_with_identity_covariance_from_depth_two():

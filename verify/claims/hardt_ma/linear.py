@@ -188,7 +188,8 @@ def gradient_bound_certificate(instance, exponent: int, power: int, prec: int = 
     f - f_opt and the gradient are the traced JAX programs (`flat_excess_risk`, `jax.grad`)
     interpreted on arb balls (`verify.landscape.balls`); sigma_min(Sigma) and each
     ``||A_i||_2^2 = lambda_max(A_i^T A_i)`` are enclosed by `hessian_spectrum` (Gershgorin
-    and Ostrowski around a float64 eigendecomposition).
+    and Ostrowski around a float64 eigendecomposition), ``||A_i||_2 <= tau`` as
+    ``lambda_max((A_i / tau)^T (A_i / tau)) <= 1``.
     """
     from flint import arb, arb_mat, ctx
 
@@ -207,20 +208,21 @@ def gradient_bound_certificate(instance, exponent: int, power: int, prec: int = 
         t = arb(float(tau))
         mu = 4 * l * (1 - t) ** exponent * s**power
         rhs = mu * excess
-        slack = []
-        for block in blocks:
-            a = arb_mat(block.tolist())
-            top = hessian_spectrum(a.transpose() * a).lambda_max
-            slack.append((float(tau) ** 2 - top[1], float(tau) ** 2 - top[0]))
-        # tau^2 - max_i lambda_max(A_i^T A_i), enclosed (float64 tau^2 is rounded: widen it)
-        tau_sq = t * t
-        worst = interval_ball(min(lo for lo, _ in slack), min(hi for _, hi in slack))
-        in_ball = worst + (tau_sq - arb(float(tau) ** 2))
+        in_ball = {}
+        for i, block in enumerate(blocks, start=1):
+            if tau > 0:
+                # 1 - ||A_i / tau||_2^2 = 1 - lambda_max(B^T B), B = A_i / tau in balls: scaled to
+                # order 1, so that a tau near the underflow threshold is decided too
+                b = arb_mat(block.tolist()) * (1 / t)
+                slack = 1 - interval_ball(*hessian_spectrum(b.transpose() * b).lambda_max)
+            else:  # tau = 0: B_tau is A_i = 0, decided exactly on the float entries
+                slack = -arb(float(np.max(np.abs(block), initial=0.0)))
+            in_ball[f"||A_{i}||_2 <= tau"] = (slack, "nonnegative")
         return certify_violation(
             grad_sq, rhs, "lower", prec=prec,
             hypotheses={"tau < 1": (1 - t, "positive"),
                         "Sigma positive definite": (s, "positive"),
-                        "max_i ||A_i||_2 <= tau": (in_ball, "nonnegative")},
+                        **in_ball},
             numbers={"excess_risk": excess, "sigma_min_Sigma": s, "mu": mu},
         )
 
