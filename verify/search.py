@@ -33,7 +33,7 @@ from hypothesis import note, target
 from hypothesis import strategies as st
 
 from verify import _x64  # noqa: F401
-from verify.claims.base import HOLDS, INCONCLUSIVE, REFUTED, Claim, Evidence
+from verify.claims.base import CHECK_COMPILER_OPTIONS, HOLDS, INCONCLUSIVE, REFUTED, Claim, Evidence
 from verify.errors import InvalidInstanceError
 
 __all__ = [
@@ -95,13 +95,9 @@ class SweepResult:
     seconds: float
 
 
-#: XLA options for the sweep's compiled checks. Compilation, not running, is most of a
-#: default sweep's time on a CPU, and most of the compilation is LLVM's. Its optimisation
-#: level 1 instead of the default 2 compiles the checks 2-3 times faster and runs them about
-#: as fast (``bench/bench_engine.py --part c`` compares the two; numbers in the README). Like any compiler setting it can change the
-#: last bits of a result (FMA contraction), never the float64 arithmetic the tolerances
-#: are written for; the same seed still gives the same verdict and counterexample.
-SWEEP_COMPILER_OPTIONS = {"xla_backend_optimization_level": 1}
+#: XLA options for the sweep's compiled checks (`verify.claims.base.CHECK_COMPILER_OPTIONS`,
+#: which `Claim.check_instance` compiles with too; the reasons and numbers are there).
+SWEEP_COMPILER_OPTIONS = CHECK_COMPILER_OPTIONS
 
 
 @functools.lru_cache(maxsize=None)
@@ -150,7 +146,8 @@ def sweep(
       claim: a registered or user-defined `Claim`.
       n: number of instances (>= 1).
       seed: the sweep's seed (a non-negative integer).
-      chunk: instances per vmapped batch; bounds memory (the last batch is padded).
+      chunk: instances per vmapped batch; bounds memory (a batch is padded to a power of
+        two, at most `chunk`, so that sweeps of other sizes reuse its compiled check).
       progress: optional callback ``(done, total)`` called after each batch; library code
         does not print, the CLI passes a callback that does.
     """
@@ -171,8 +168,9 @@ def sweep(
         idx = np.arange(j, n, n_sets)
         if idx.size == 0:
             continue
-        run = _batched_check(claim, tuple(sorted(params.items())))
-        size = min(chunk, idx.size)
+        run = _batched_check(getattr(claim, "_compiled_as", claim), tuple(sorted(params.items())))
+        # batches padded to a power of two: sweeps of other sizes (the minimiser's) reuse them
+        size = min(chunk, 1 << (int(idx.size) - 1).bit_length())
         for lo in range(0, idx.size, size):
             block = idx[lo : lo + size]
             padded = np.concatenate([block, np.repeat(block[-1:], size - block.size)])

@@ -404,6 +404,8 @@ class Claim:
         claim = copy.copy(self)
         claim.params = tuple(sets)
         claim.params_override = tuple(sets)
+        # the copy generates and checks exactly as `self` does: it shares its compiled checks
+        claim._compiled_as = getattr(self, "_compiled_as", self)
         return claim
 
     def __repr__(self) -> str:
@@ -417,12 +419,25 @@ def _hashable(value: Any) -> Any:
     return value
 
 
+#: XLA options for compiled checks (`verify.sweep` and `Claim.check_instance`). Compiling,
+#: not running, is most of a default sweep's time on a CPU, and most of the compiling is
+#: LLVM's. Two settings shorten it: LLVM optimisation level 1 instead of XLA's default 2
+#: (compiles the checks 2-3 times faster, runs them about as fast: ``bench/bench_engine.py
+#: --part c``), and XLA CPU's classic elemental emitters for fusions instead of its newer
+#: MLIR fusion emitters (``xla_cpu_use_fusion_emitters``: a further 15-35% off each claim's
+#: sweep, e.g. init/isometry 14.8 s -> 10.1 s, mf/symmetry 15.4 s -> 10.6 s on 2 cores, jaxlib
+#: 0.10.2; numbers in the README). Like any compiler setting they can change the last bits
+#: of a result (FMA contraction), never the float64 arithmetic the tolerances are written
+#: for; the same seed still gives the same verdict and counterexample.
+CHECK_COMPILER_OPTIONS = {"xla_backend_optimization_level": 1, "xla_cpu_use_fusion_emitters": False}
+
 _JIT_CACHE: dict[Claim, Callable] = {}
 
 
 def _jitted_check(claim: Claim) -> Callable:
+    claim = getattr(claim, "_compiled_as", claim)
     if claim not in _JIT_CACHE:
-        _JIT_CACHE[claim] = jax.jit(claim.check)
+        _JIT_CACHE[claim] = jax.jit(claim.check, compiler_options=CHECK_COMPILER_OPTIONS)
     return _JIT_CACHE[claim]
 
 

@@ -3,10 +3,10 @@
 ``pyproject.toml`` loads it for every pytest run (``-p verify.testing.pytest_plugin`` in
 ``addopts``), so that ``pytest``, ``pytest tests/`` and ``pytest properties/`` all get:
 
-* XLA's CPU backend compiling at LLVM optimisation level 1, as `verify.sweep` does
-  (`verify.search.SWEEP_COMPILER_OPTIONS`: compiles 2-3x faster, runs as fast). The flag is
-  set before JAX starts its backend; notebook kernels and ``verify`` subprocesses started by
-  the tests inherit it.
+* XLA's CPU backend compiling at LLVM optimisation level 1 and with its classic fusion
+  emitters, as `verify.sweep` does (`verify.claims.base.CHECK_COMPILER_OPTIONS`: compiles
+  several times faster, runs as fast). The flags are set before JAX starts its backend;
+  notebook kernels and ``verify`` subprocesses started by the tests inherit them.
 * JAX's caches cleared after each test module. One process compiles thousands of XLA
   programs; with all of them alive a full run once segfaulted inside XLA's CPU compiler near
   the end of the suite (each module alone passed), and clearing keeps the process at a
@@ -35,7 +35,10 @@ import tempfile
 
 _flags = os.environ.get("XLA_FLAGS", "")
 if "--xla_backend_optimization_level" not in _flags:
-    os.environ["XLA_FLAGS"] = f"{_flags} --xla_backend_optimization_level=1".strip()
+    _flags = f"{_flags} --xla_backend_optimization_level=1".strip()
+if "--xla_cpu_use_fusion_emitters" not in _flags:
+    _flags = f"{_flags} --xla_cpu_use_fusion_emitters=false"
+os.environ["XLA_FLAGS"] = _flags
 
 if not os.environ.get("JAX_COMPILATION_CACHE_DIR"):
     # Set before jax is imported, so that this process, the xdist workers and every
