@@ -514,6 +514,11 @@ def test_check_prints_a_certified_counterexample_and_certify_rechecks_it(capsys,
     edited.write_text(json.dumps(rec))
     rc, out, err = _run(capsys, "certify", str(edited))
     assert rc == 1 and "the refutation (minimal counterexample) is not certified" in err
+    rc, out, err = _run(capsys, "reproduce", str(edited))
+    assert rc == 1 and "the minimal counterexample no longer refutes the claim (recomputed verdict 'holds')" in err
+    assert re.search(r"minimal verdict +refuted +holds", out)
+    rc, out, err = _run(capsys, "reproduce", str(path))
+    assert rc == 0 and re.search(r"minimal verdict +refuted +refuted", out), out + err
     rc, out, err = _run(capsys, "cite", str(path))
     assert rc == 0, err
     md, tex = out.strip().split("\n\n")

@@ -41,7 +41,7 @@ from verify.search import SweepResult, make_instance, sweep
 _lapack_batches.apply()  # works around a jaxlib 0.10 deadlock; a no-op where not needed
 from verify import claims as _claims  # noqa: F401  (registers the built-in claims)
 
-__version__ = "0.3.0"
+__version__ = "0.4.0"
 
 __all__ = [
     "Claim",

@@ -499,7 +499,7 @@ def _effective_verdict(verdict: str, record) -> str:
 
 
 def _cmd_reproduce(args, out: TextIO, err: TextIO) -> int:
-    from verify.records import reproduce
+    from verify.records import _decode_float, reproduce
 
     from verify.records import read_record
 
@@ -529,6 +529,8 @@ def _cmd_reproduce(args, out: TextIO, err: TextIO) -> int:
             "matches": outcome.matches,
             "stored_margin_scale": outcome.stored_margin_scale,
             "claim_origin": outcome.claim_origin,
+            "minimal_verdict": outcome.minimal_verdict,
+            "minimal_margin": None if outcome.minimal_margin is None else _json_float(outcome.minimal_margin),
         }
         out.write(json.dumps(doc, sort_keys=True, indent=2) + "\n")
     else:
@@ -536,6 +538,10 @@ def _cmd_reproduce(args, out: TextIO, err: TextIO) -> int:
             ["verdict", outcome.stored_verdict, outcome.recomputed_verdict],
             ["margin", _fmt_full(outcome.stored_margin), _fmt_full(outcome.recomputed_margin)],
         ]
+        if outcome.minimal_verdict is not None:
+            rows.append(["minimal verdict", "refuted", outcome.minimal_verdict])
+            rows.append(["minimal margin", _fmt_full(_decode_float(read_record(args.file)["minimal"]["margin"], "margin")),
+                         _fmt_full(outcome.minimal_margin)])
         print(f"claim {outcome.claim_id}, instance {outcome.index} of seed {outcome.seed}", file=out)
         print(text_table(["", "stored", "recomputed"], rows), file=out)
         from verify.records import counterexample_lines, read_record
@@ -561,11 +567,15 @@ def _cmd_reproduce(args, out: TextIO, err: TextIO) -> int:
                   "the verdicts, not the margins", file=out)
         print(f"still fails: {'yes' if outcome.still_fails else 'no'} ({seconds:.1f}s)", file=out)
     if not outcome.matches:
-        print(
-            f"verify reproduce: recomputed verdict {outcome.recomputed_verdict!r} differs from "
-            f"stored verdict {outcome.stored_verdict!r}",
-            file=err,
-        )
+        if outcome.recomputed_verdict != outcome.stored_verdict:
+            print(
+                f"verify reproduce: recomputed verdict {outcome.recomputed_verdict!r} differs from "
+                f"stored verdict {outcome.stored_verdict!r}",
+                file=err,
+            )
+        else:
+            print(f"verify reproduce: the minimal counterexample no longer refutes the claim "
+                  f"(recomputed verdict {outcome.minimal_verdict!r})", file=err)
         return 1
     return 0
 

@@ -826,6 +826,9 @@ class ReproduceOutcome:
         whose margins were relative slacks: its verdicts compare, its margins do not.
       claim_origin: where the claim's code came from (see `reproduce`): "registered",
         "file", "module", "stored source" or "legacy".
+      minimal_verdict, minimal_margin: the check recomputed on the record's minimal
+        counterexample (None when the record has none); a minimal counterexample refutes
+        by construction, so `matches` needs its verdict to be ``"refuted"`` too.
     """
 
     claim_id: str
@@ -844,11 +847,14 @@ class ReproduceOutcome:
     params_match: bool
     stored_margin_scale: str = "tolerance"
     claim_origin: str = "registered"
+    minimal_verdict: str | None = None
+    minimal_margin: float | None = None
 
     @property
     def matches(self) -> bool:
-        """The recomputed verdict equals the stored one (what ``verify reproduce`` exits 0 on)."""
-        return self.recomputed_verdict == self.stored_verdict
+        """The recomputed verdict equals the stored one, and a minimal counterexample still
+        refutes (what ``verify reproduce`` exits 0 on)."""
+        return self.recomputed_verdict == self.stored_verdict and self.minimal_verdict in (None, REFUTED)
 
 
 #: The release from which margins are in tolerance units (`verify.claims.base`); records of
@@ -1027,6 +1033,14 @@ def reproduce(path_or_record: str | os.PathLike | Mapping[str, Any], *,
     except InvalidInstanceError as e:
         error = str(e)
         new_verdict, new_margin, measured = INCONCLUSIVE, math.nan, {}
+    minimal_verdict = minimal_margin = None
+    if record.get("minimal") is not None:
+        small = {k: decode_array(v, f"{where}: minimal.arrays[{k!r}]") for k, v in record["minimal"]["arrays"].items()}
+        try:
+            small_ev = jax.device_get(claim.check_instance(small))
+            minimal_verdict, minimal_margin = verdict(small_ev), float(np.asarray(small_ev.margin))
+        except InvalidInstanceError:
+            minimal_verdict, minimal_margin = INCONCLUSIVE, math.nan
     return ReproduceOutcome(
         claim_id=claim.id,
         seed=seed,
@@ -1044,6 +1058,8 @@ def reproduce(path_or_record: str | os.PathLike | Mapping[str, Any], *,
         params_match=params_match,
         stored_margin_scale=margin_scale_of(record),
         claim_origin=claim_origin,
+        minimal_verdict=minimal_verdict,
+        minimal_margin=minimal_margin,
     )
 
 
