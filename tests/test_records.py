@@ -408,3 +408,15 @@ def test_record_filename_names_claim_seed_n_and_parameter_sets():
     assert one == record_filename("a/b", 0, 64, [{"dim": 3}])
     with pytest.raises(ValueError, match="seed and n must be given together; got seed=0, n=None"):
         record_filename("a/b", 0)
+
+
+def test_recertify_part_is_checked_and_a_record_without_minimal_gives_none(refuted_record):
+    from verify.records import recertify
+
+    stored, again = recertify(refuted_record, part="minimal")
+    assert stored == refuted_record["minimal"]["certificate"] and again["status"] == "float64 only"
+    rec = copy.deepcopy(refuted_record)
+    rec["minimal"] = None
+    assert recertify(rec, part="minimal") == (None, None)
+    with pytest.raises(ValueError, match="part must be 'instance' or 'minimal'; got 'raw'"):
+        recertify(rec, part="raw")
