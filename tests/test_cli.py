@@ -537,3 +537,14 @@ def test_a_refutation_without_certificate_says_float64_only(capsys, tmp_path):
     rc, out, err = _run(capsys, "certify", str(path))
     assert rc == 1
     assert "verify certify: the refutation (instance) is not certified: no ball-arithmetic certificate" in err
+
+
+def test_statistical_sweeps_report_their_power(capsys, tmp_path):
+    rc, out, err = _run(capsys, "check", "liu/population-loss", "liu/shortcut-prior", "--n", "4", "--out", str(tmp_path), "-q")
+    assert rc == 0, out + err
+    assert "statistical power: the relative deviation from the claimed value that each sweep would have detected" in out
+    assert re.search(r"\n  liu/population-loss: [0-9.]+%\n", out)
+    assert "  liu/shortcut-prior:" not in out
+    rc, out, err = _run(capsys, "check", "liu/population-loss", "--n", "4", "--json", "-q")
+    (rec,) = json.loads(out)
+    assert 0 < rec["detectable_deviation"] < 1

@@ -109,3 +109,56 @@ def test_wilson_interval():
     z = z_value(1e-6)
     assert float(wilson_interval(0.0, 128, z)[1]) == pytest.approx(z * z / (128 + z * z), rel=1e-14)
     assert float(wilson_interval(128.0, 128, z)[0]) == pytest.approx(128 / (128 + z * z), rel=1e-14)
+
+
+def test_detectable_relative_deviation_is_the_half_width_over_the_claim():
+    """The measured power: the relative deviation at which the interval just excludes the
+    claimed value (half-width over |claimed|, or over `scale` where the claim is 0)."""
+    from verify.statistics import DETECTABLE, MeanEstimate
+
+    est = MeanEstimate(mean=jnp.asarray(2.1), variance=jnp.asarray(4.0), samples=jnp.asarray(10000.0))
+    ev = expectation_evidence(est, 2.0)
+    half = z_value() * 2.0 / 100.0
+    assert float(ev.measured[DETECTABLE]) == pytest.approx(half / 2.0, rel=1e-12)
+    assert float(expectation_evidence(est, 0.0, scale=4.0).measured[DETECTABLE]) == pytest.approx(half / 4.0, rel=1e-12)
+    assert np.isinf(float(expectation_evidence(est, 0.0).measured[DETECTABLE]))
+    gains = MeanEstimate(mean=jnp.asarray([1.0, 2.0]), variance=jnp.asarray([0.01, 0.04]), samples=jnp.asarray(400.0))
+    prod = product_evidence(gains, 2.0)
+    lo, hi = float(prod.measured["product_lower"]), float(prod.measured["product_upper"])
+    assert float(prod.measured[DETECTABLE]) == pytest.approx((hi - lo) / 4.0, rel=1e-12)
+
+
+def test_a_sweep_reports_the_worst_powered_instance_and_none_without_a_test():
+    from verify import get_claim, sweep
+    from verify.statistics import DETECTABLE
+
+    claim = get_claim("liu/population-loss")
+    res = sweep(claim, 4, seed=0)
+    per_instance = []
+    for i in range(4):
+        from verify.search import make_instance
+
+        per_instance.append(float(claim.check_instance(make_instance(claim, 0, i)).measured[DETECTABLE]))
+    assert res.detectable_deviation == pytest.approx(max(per_instance), rel=1e-9)
+    assert 0 < res.detectable_deviation < 1
+    assert sweep(get_claim("liu/shortcut-prior"), 2, seed=0).detectable_deviation is None
+
+
+@pytest.mark.parametrize("claim_id", ["init/balduzzi-scaling", "init/isometry", "init/isometry-columns",
+                                      "init/resnet-1-over-dL", "init/scalar-resnet", "init/xavier-linear-resnet",
+                                      "liu/population-loss", "yun/rademacher"])
+def test_every_statistical_claim_about_a_value_measures_its_power(claim_id):
+    """du/random-init-trap is about a range of probabilities, not a value: it has none."""
+    from verify import get_claim
+    from verify.claims.base import registry
+    from verify.search import make_instance
+    from verify.statistics import DETECTABLE
+
+    statistical = {k for k, c in registry().items() if c.kind == "statistical"}
+    assert statistical - {"du/random-init-trap"} == {
+        "init/balduzzi-scaling", "init/isometry", "init/isometry-columns", "init/resnet-1-over-dL",
+        "init/scalar-resnet", "init/xavier-linear-resnet", "liu/population-loss", "yun/rademacher"}
+    claim = get_claim(claim_id)
+    measured = claim.check_instance(make_instance(claim, 0, 0)).measured
+    values = [float(v) for k, v in measured.items() if k.startswith(DETECTABLE)]
+    assert values and all(0 < v < np.inf for v in values)

@@ -449,6 +449,12 @@ def _cmd_check(args, argv: Sequence[str], imported: set[str], out: TextIO, err: 
         )
         if args.params is not None:
             print(f"parameter sets (--params, instead of each claim's grid): {json.dumps(args.params)}", file=out)
+        powered = [(c, r) for c, r, _, _ in results if r.detectable_deviation is not None]
+        if powered:
+            print("\nstatistical power: the relative deviation from the claimed value that each sweep would "
+                  "have detected (at its worst-powered instance, at the test's false-alarm rate):", file=out)
+            for claim, res in powered:
+                print(f"  {claim.id}: {res.detectable_deviation:.3%}", file=out)
         written = [(c, r, p) for c, r, _, p in results if p is not None]
         if written:
             print("", file=out)

@@ -485,6 +485,7 @@ def result_record(
         "smallest_margin": _encode_float(res.smallest_margin),
         "worst_index": None if res.worst_index is None else int(res.worst_index),
         "measured": _encode_arrays(res.measured),
+        "detectable_deviation": None if res.detectable_deviation is None else _encode_float(res.detectable_deviation),
         "instance": {
             "index": index,
             "role": role,

@@ -35,6 +35,7 @@ from hypothesis import strategies as st
 from verify import _x64  # noqa: F401
 from verify.claims.base import CHECK_COMPILER_OPTIONS, HOLDS, INCONCLUSIVE, REFUTED, Claim, Evidence
 from verify.errors import InvalidInstanceError
+from verify.statistics import DETECTABLE
 
 __all__ = [
     "SweepResult",
@@ -80,6 +81,10 @@ class SweepResult:
       smallest_margin: the margin at `worst_index` (NaN if None).
       measured: the measured numbers of `worst_index`.
       seconds: wall time of the sweep (compilation included).
+      detectable_deviation: for a claim whose tests measure `verify.statistics.DETECTABLE`
+        (the statistical claims), the largest over the conclusive instances of the relative
+        deviation from the claimed value that the instance's test would have detected: how
+        large a deviation "holds" rules out; None for other claims.
     """
 
     claim_id: str
@@ -93,6 +98,7 @@ class SweepResult:
     smallest_margin: float
     measured: dict[str, Any]
     seconds: float
+    detectable_deviation: float | None = None
 
 
 #: XLA options for the sweep's compiled checks (`verify.claims.base.CHECK_COMPILER_OPTIONS`,
@@ -196,6 +202,7 @@ def sweep(
             if where.size:
                 measured_by_index[worst] = {k: v[where[0]] for k, v in meas.items()}
     overall = REFUTED if refuting else (INCONCLUSIVE if counts[INCONCLUSIVE] else HOLDS)
+    detectable = _detectable_deviation(all_measured, verdicts)
     return SweepResult(
         claim_id=claim.id,
         seed=int(seed),
@@ -208,7 +215,24 @@ def sweep(
         smallest_margin=float(margins[worst]) if worst is not None else float("nan"),
         measured=measured_by_index.get(worst, {}) if worst is not None else {},
         seconds=time.perf_counter() - start,
+        detectable_deviation=detectable,
     )
+
+
+def _detectable_deviation(all_measured, verdicts) -> float | None:
+    """The largest, over the conclusive instances, of each instance's smallest
+    `verify.statistics.DETECTABLE` (a claim with several tests detects a deviation that any
+    of them detects); None when the claim measures none."""
+    worst = None
+    for block, meas in all_measured:
+        keys = [k for k in meas if k.startswith(DETECTABLE)]
+        if not keys:
+            continue
+        per_instance = np.min(np.stack([np.asarray(meas[k], np.float64).reshape(len(block)) for k in keys]), axis=0)
+        for i, value in zip(block, per_instance):
+            if verdicts[i] != INCONCLUSIVE and not np.isnan(value):
+                worst = float(value) if worst is None else max(worst, float(value))
+    return worst
 
 
 @st.composite

@@ -53,6 +53,7 @@ from verify import _x64  # noqa: F401
 from verify.claims.base import Evidence, flag_margin
 
 __all__ = [
+    "DETECTABLE",
     "FALSE_ALARM",
     "BATCH",
     "MeanEstimate",
@@ -141,9 +142,17 @@ def _interval_margin(estimate, claimed, lo, hi):
     return jnp.where(degenerate, flag_margin(claimed == estimate), margin)
 
 
+#: The measured number (of `expectation_evidence`, `product_evidence`, and claims with their
+#: own tests) that says how sensitive a test was: the relative deviation of the true value
+#: from the claimed one at which the test's interval just excludes the claim when the
+#: estimate lands on the true value, i.e. the half-width over the claimed value's size.
+#: `verify.sweep` reports its largest value over the instances (`SweepResult.detectable_deviation`).
+DETECTABLE = "detectable_relative_deviation"
+
+
 def expectation_evidence(
     estimate: MeanEstimate, claimed, false_alarm: float = FALSE_ALARM, name: str = "mean",
-    resolution=0.0, **numbers
+    resolution=0.0, scale=None, **numbers
 ) -> Evidence:
     """Evidence for ``E[X] = claimed`` (entrywise when X is an array).
 
@@ -159,7 +168,9 @@ def expectation_evidence(
     Use it for light-tailed X (sums of Gaussian chaoses of low degree, one layer's gain);
     for products of many independent factors use `product_evidence` (module docstring).
     Measured: the mean, the claimed value, the half-width, the standard error (for the worst
-    entry), the number of samples and the false-alarm rate.
+    entry), the number of samples, the false-alarm rate, and `DETECTABLE`: the worst
+    entry's half-width over `scale` (default: the largest |claimed| entry; pass the size of
+    the quantity when the claimed value is 0, as for the difference of two sides).
     """
     claimed = jnp.broadcast_to(jnp.asarray(claimed, jnp.float64), jnp.shape(estimate.mean))
     size = max(int(claimed.size), 1)
@@ -176,9 +187,16 @@ def expectation_evidence(
         f"{name}_std_error": pick(estimate.std_error),
         "samples": estimate.samples,
         "false_alarm": jnp.asarray(false_alarm, jnp.float64),
+        DETECTABLE: _relative(jnp.max(half_width), jnp.max(jnp.abs(claimed)) if scale is None else scale),
     }
     measured.update({k: jnp.asarray(v, jnp.float64) for k, v in numbers.items()})
     return Evidence(margin=pick(margins), conclusive=jnp.asarray(True), measured=measured)
+
+
+def _relative(half_width, scale):
+    """half_width / |scale|, inf when the scale is 0 (no relative deviation is defined)."""
+    scale = jnp.abs(jnp.asarray(scale, jnp.float64))
+    return jnp.where(scale > 0, jnp.asarray(half_width, jnp.float64) / jnp.where(scale > 0, scale, 1.0), jnp.inf)
 
 
 def product_interval(gains: MeanEstimate, false_alarm: float = FALSE_ALARM):
@@ -208,7 +226,8 @@ def product_evidence(
     the margin is 1 at the estimate, 0 at an end of the interval and negative outside it
     (the claim is refuted only then). A degenerate interval (constant gains) compares
     exactly, to a relative 1e-12 for the rounding of the two products.
-    Measured: the estimate, the claimed value, the interval's ends, the samples, the rate.
+    Measured: the estimate, the claimed value, the interval's ends, the samples, the rate,
+    and `DETECTABLE` (half the interval's width over the claimed value).
     """
     claimed = jnp.asarray(claimed, jnp.float64)
     estimate, lower, upper = product_interval(gains, false_alarm)
@@ -221,6 +240,7 @@ def product_evidence(
         f"{name}_upper": upper,
         "samples": gains.samples,
         "false_alarm": jnp.asarray(false_alarm, jnp.float64),
+        DETECTABLE: _relative((upper - lower) / 2.0, claimed),
     }
     measured.update({k: jnp.asarray(v, jnp.float64) for k, v in numbers.items()})
     return Evidence(margin=margin, conclusive=jnp.asarray(True), measured=measured)

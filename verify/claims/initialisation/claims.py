@@ -46,7 +46,7 @@ from verify.claims.initialisation.model import (
     validate_variance,
 )
 from verify.errors import InvalidInstanceError
-from verify.statistics import FALSE_ALARM, expectation_evidence, monte_carlo_mean, product_evidence
+from verify.statistics import DETECTABLE, FALSE_ALARM, expectation_evidence, monte_carlo_mean, product_evidence
 
 __all__ = [
     "XavierLinearResnet",
@@ -380,7 +380,7 @@ class _Isometry(Claim):
         est = monte_carlo_mean(draw, key_of(instance), MC_BATCHES, MC_BATCH)
         # a draw of ||Wx||^2 - ||x||^2 carries rounding of a few ulps of its terms: with
         # Rademacher entries and unit column sums it is zero in exact arithmetic.
-        mc = expectation_evidence(est, 0.0, name="difference", resolution=IDENTITY * rhs, E_x_squared=rhs)
+        mc = expectation_evidence(est, 0.0, name="difference", resolution=IDENTITY * rhs, scale=rhs, E_x_squared=rhs)
         return all_of(exact, mc)
 
     def certificate(self, instance):
@@ -663,6 +663,7 @@ class BalduzziScaling(Claim):
                 "variance_upper": jnp.where(bn > 0, direct_est.mean + half, prod.measured["variance_upper"]),
                 "samples": est.samples,
                 "false_alarm": jnp.asarray(FALSE_ALARM),
+                DETECTABLE: jnp.where(bn > 0, direct.measured[DETECTABLE], prod.measured[DETECTABLE]),
             },
         )
         return all_of(exact, mc, variant=variant, beta=beta[0])

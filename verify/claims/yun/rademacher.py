@@ -51,7 +51,7 @@ from verify.claims._common import draws, raise_problems, validate_positive_int
 from verify.claims.base import Claim, Evidence, MarginCase, flag_margin, register, tolerance_margin
 from verify.claims.yun.model import SEED_004
 from verify.errors import InvalidInstanceError
-from verify.statistics import FALSE_ALARM, z_value
+from verify.statistics import DETECTABLE, FALSE_ALARM, z_value
 from verify.tolerances import TOLERANCES
 
 __all__ = [
@@ -413,6 +413,7 @@ class RademacherComplexity(Claim):
                 "restart_spread_over_estimate": spread / mean,
                 "best_from_linear_start_fraction": jnp.mean((table[:, 0] >= S).astype(jnp.float64)),
                 "false_alarm": jnp.asarray(FALSE_ALARM, jnp.float64),
+                DETECTABLE: half_width / bound,
                 "depth": jnp.asarray(float(L), jnp.float64),
             },
         )
