@@ -162,3 +162,16 @@ def test_every_statistical_claim_about_a_value_measures_its_power(claim_id):
     measured = claim.check_instance(make_instance(claim, 0, 0)).measured
     values = [float(v) for k, v in measured.items() if k.startswith(DETECTABLE)]
     assert values and all(0 < v < np.inf for v in values)
+
+
+def test_an_undefined_power_does_not_make_an_instance_inconclusive():
+    """A claimed value of 0 without a scale has no relative deviation: DETECTABLE is inf,
+    and the verdict is still decided by the interval."""
+    from verify.search import _verdicts
+    from verify.statistics import DETECTABLE, MeanEstimate
+
+    est = MeanEstimate(mean=jnp.asarray(0.01), variance=jnp.asarray(1.0), samples=jnp.asarray(10000.0))
+    ev = expectation_evidence(est, 0.0)
+    assert np.isinf(float(ev.measured[DETECTABLE])) and bool(ev.finite)
+    assert verdict(ev) == HOLDS
+    assert _verdicts(jax.tree_util.tree_map(lambda x: jnp.asarray(x)[None], ev)) == [HOLDS]

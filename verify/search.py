@@ -129,7 +129,9 @@ def _batched_check(claim: Claim, params_items: tuple) -> Callable:
 
 def _verdicts(ev: Evidence) -> list[str]:
     finite = np.isfinite(np.asarray(ev.margin))
-    for v in ev.measured.values():
+    for k, v in ev.measured.items():
+        if k.startswith(DETECTABLE):
+            continue  # a test's power, not evidence (`Evidence.finite`)
         a = np.asarray(v)
         finite &= np.all(np.isfinite(a.reshape(a.shape[0], -1)), axis=1)
     conclusive = np.asarray(ev.conclusive, dtype=bool) & finite
@@ -230,7 +232,7 @@ def _detectable_deviation(all_measured, verdicts) -> float | None:
             continue
         per_instance = np.min(np.stack([np.asarray(meas[k], np.float64).reshape(len(block)) for k in keys]), axis=0)
         for i, value in zip(block, per_instance):
-            if verdicts[i] != INCONCLUSIVE and not np.isnan(value):
+            if verdicts[i] != INCONCLUSIVE and not np.isnan(value):  # inf: no relative scale
                 worst = float(value) if worst is None else max(worst, float(value))
     return worst
 

@@ -50,7 +50,7 @@ import jax
 import jax.numpy as jnp
 
 from verify import _x64  # noqa: F401
-from verify.claims.base import Evidence, flag_margin
+from verify.claims.base import DETECTABLE, Evidence, flag_margin
 
 __all__ = [
     "DETECTABLE",
@@ -142,12 +142,12 @@ def _interval_margin(estimate, claimed, lo, hi):
     return jnp.where(degenerate, flag_margin(claimed == estimate), margin)
 
 
-#: The measured number (of `expectation_evidence`, `product_evidence`, and claims with their
-#: own tests) that says how sensitive a test was: the relative deviation of the true value
-#: from the claimed one at which the test's interval just excludes the claim when the
-#: estimate lands on the true value, i.e. the half-width over the claimed value's size.
-#: `verify.sweep` reports its largest value over the instances (`SweepResult.detectable_deviation`).
-DETECTABLE = "detectable_relative_deviation"
+# DETECTABLE (from verify.claims.base): the measured number of `expectation_evidence`,
+# `product_evidence` and claims with their own tests that says how sensitive a test was: the
+# relative deviation of the true value from the claimed one at which the test's interval
+# just excludes the claim when the estimate lands on the true value, i.e. the half-width
+# over the claimed value's size. `verify.sweep` reports its largest value over the
+# instances (`SweepResult.detectable_deviation`).
 
 
 def expectation_evidence(

@@ -78,6 +78,12 @@ __all__ = [
 
 HOLDS, REFUTED, INCONCLUSIVE = "holds", "refuted", "inconclusive"
 
+#: The measured number that says how sensitive a statistical test was (see
+#: `verify.statistics`): the relative deviation from the claimed value at which its interval
+#: just excludes the claim. Measured names starting with it are not evidence: they do not
+#: make an instance inconclusive when infinite.
+DETECTABLE = "detectable_relative_deviation"
+
 
 @jax.tree_util.register_dataclass
 @dataclasses.dataclass(frozen=True)
@@ -101,8 +107,10 @@ class Evidence:
 
     @property
     def finite(self) -> jax.Array:
-        """True when the margin and every measured number are finite."""
-        leaves = [jnp.all(jnp.isfinite(v)) for v in self.measured.values()]
+        """True when the margin and every measured number are finite (a test's power,
+        `DETECTABLE`, aside: it describes the test, and is inf where no relative deviation
+        is defined)."""
+        leaves = [jnp.all(jnp.isfinite(v)) for k, v in self.measured.items() if not k.startswith(DETECTABLE)]
         return jnp.all(jnp.stack([jnp.isfinite(self.margin), *leaves]))
 
 
