@@ -265,3 +265,17 @@ def test_theorem_3_4_needs_a_bounded_composite():
     inst["transfer"] = np.float64(auer.TRANSFERS.index("relu"))
     with pytest.raises(InvalidInstanceError, match=re.escape("transfer must be one of ['logistic', 'arctan', 'gaussian']; got 'relu'")):
         claim.check_instance(inst)
+
+
+def test_exponential_minima_spends_more_starts_when_asked():
+    """(n, d) = (12, 4): 81 minima. The default 512 starts miss some (inconclusive, never
+    refuted); `starts` as a parameter set's entry (``--params``) finds all of them."""
+    from verify import sweep
+
+    claim = get_claim("auer/exponential-minima")
+    assert np.shape(claim.generate(jax.random.PRNGKey(0), n=12, d=4, starts=100)["starts"]) == (100, 4)
+    assert sweep(claim.with_params({"n": 12, "d": 4}), 1).verdict == "inconclusive"
+    res = sweep(claim.with_params({"n": 12, "d": 4, "starts": 4096}), 1)
+    assert res.verdict == "holds" and float(res.measured["minima_found"]) == 81.0
+    with pytest.raises(ValueError, match="starts"):
+        claim.with_params({"n": 12, "d": 4, "starts": 0})

@@ -31,6 +31,7 @@ from verify.claims.auer.model import (
     uniform_starts,
     validate_data,
 )
+from verify.claims._common import validate_positive_int
 from verify.claims.base import Claim, Evidence, MarginCase, all_of, compare, register
 from verify.errors import InvalidInstanceError
 from verify.landscape import PointType
@@ -189,6 +190,11 @@ class ExponentialMinima(Claim):
     Margin: ``1 - (floor(n/d)^d - count) / (1/2)``, a lower bound on a count: 1 when the count
     equals the claimed number, 1 + 2k with k minima beyond it, negative when short.
 
+    Budget: `STARTS` starts per instance by default, enough for the grid's (6, 2); larger n
+    and d need more, given as the parameter ``starts`` (``verify check auer/exponential-minima
+    --params '[{"n": 12, "d": 4, "starts": 4096}]'`` finds all 81 minima, where 512 starts
+    leave it inconclusive).
+
     References: [1] Auer et al. 1996, Theorem 3.4; [2] seed 001
     (`shared/seeds/001_749c64abaf8f8510.txt`), Theorem 6.1.
     """
@@ -208,12 +214,15 @@ class ExponentialMinima(Claim):
     #: negligible probability, where 256 can miss one
     STARTS = 512
 
-    def generate(self, key, n=6, d=2):
+    def generate(self, key, n=6, d=2, starts=None):
+        """`starts`: how many search starts the instance carries (default `STARTS`); more
+        for larger n and d (``--params '[{"n": 12, "d": 4, "starts": 4096}]'``)."""
         k1, k2, k3 = jax.random.split(key, 3)
         # logistic or arctan, each with the square loss
         transfer = jnp.where(jax.random.bernoulli(k3), 1.0, 0.0)
         x, y = _random_construction(k1, n, d, transfer)
-        return {"x": x, "y": y, "transfer": transfer, "starts": _starts(k2, x, self.STARTS)}
+        k = self.STARTS if starts is None else validate_positive_int("starts", starts, "search starts per instance")
+        return {"x": x, "y": y, "transfer": transfer, "starts": _starts(k2, x, k)}
 
     def validate(self, instance):
         super().validate(instance)
