@@ -505,12 +505,11 @@ def _effective_verdict(verdict: str, record) -> str:
 
 
 def _cmd_reproduce(args, out: TextIO, err: TextIO) -> int:
-    from verify.records import _decode_float, reproduce
+    from verify.records import _decode_float, counterexample_lines, read_record, reproduce
 
-    from verify.records import read_record
-
+    record = read_record(args.file)
     if args.trust_source:
-        source = read_record(args.file).get("claim_source")
+        source = record.get("claim_source")
         if source is not None:
             print(f"verify reproduce: --trust-source: the claim's stored source "
                   f"({source.get('file') or 'claim source'}, sha256 {source['sha256']}) runs "
@@ -546,13 +545,11 @@ def _cmd_reproduce(args, out: TextIO, err: TextIO) -> int:
         ]
         if outcome.minimal_verdict is not None:
             rows.append(["minimal verdict", "refuted", outcome.minimal_verdict])
-            rows.append(["minimal margin", _fmt_full(_decode_float(read_record(args.file)["minimal"]["margin"], "margin")),
+            rows.append(["minimal margin", _fmt_full(_decode_float(record["minimal"]["margin"], "margin")),
                          _fmt_full(outcome.minimal_margin)])
         print(f"claim {outcome.claim_id}, instance {outcome.index} of seed {outcome.seed}", file=out)
         print(text_table(["", "stored", "recomputed"], rows), file=out)
-        from verify.records import counterexample_lines, read_record
-
-        for line in counterexample_lines(read_record(args.file)):
+        for line in counterexample_lines(record):
             print(line, file=out)
         if outcome.error:
             print(f"the stored instance breaks a hypothesis: {outcome.error}", file=out)

@@ -33,7 +33,9 @@ from hypothesis import note, target
 from hypothesis import strategies as st
 
 from verify import _x64  # noqa: F401
-from verify.claims.base import CHECK_COMPILER_OPTIONS, HOLDS, INCONCLUSIVE, REFUTED, Claim, Evidence
+from verify.claims.base import (
+    CHECK_COMPILER_OPTIONS, HOLDS, INCONCLUSIVE, REFUTED, Claim, Evidence, evidence_numbers,
+)
 from verify.errors import InvalidInstanceError
 from verify.statistics import DETECTABLE
 
@@ -129,9 +131,7 @@ def _batched_check(claim: Claim, params_items: tuple) -> Callable:
 
 def _verdicts(ev: Evidence) -> list[str]:
     finite = np.isfinite(np.asarray(ev.margin))
-    for k, v in ev.measured.items():
-        if k.startswith(DETECTABLE):
-            continue  # a test's power, not evidence (`Evidence.finite`)
+    for v in evidence_numbers(ev.measured).values():
         a = np.asarray(v)
         finite &= np.all(np.isfinite(a.reshape(a.shape[0], -1)), axis=1)
     conclusive = np.asarray(ev.conclusive, dtype=bool) & finite
@@ -224,16 +224,18 @@ def sweep(
 def _detectable_deviation(all_measured, verdicts) -> float | None:
     """The largest, over the conclusive instances, of each instance's smallest
     `verify.statistics.DETECTABLE` (a claim with several tests detects a deviation that any
-    of them detects); None when the claim measures none."""
+    of them detects; inf where no relative deviation is defined); None when the claim
+    measures none."""
+    conclusive = np.asarray(verdicts) != INCONCLUSIVE
     worst = None
     for block, meas in all_measured:
         keys = [k for k in meas if k.startswith(DETECTABLE)]
         if not keys:
             continue
         per_instance = np.min(np.stack([np.asarray(meas[k], np.float64).reshape(len(block)) for k in keys]), axis=0)
-        for i, value in zip(block, per_instance):
-            if verdicts[i] != INCONCLUSIVE and not np.isnan(value):  # inf: no relative scale
-                worst = float(value) if worst is None else max(worst, float(value))
+        kept = per_instance[conclusive[block] & ~np.isnan(per_instance)]
+        if kept.size:
+            worst = float(kept.max()) if worst is None else max(worst, float(kept.max()))
     return worst
 
 

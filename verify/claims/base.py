@@ -74,6 +74,8 @@ __all__ = [
     "registry",
     "get_claim",
     "validate_finite",
+    "evidence_numbers",
+    "DETECTABLE",
 ]
 
 HOLDS, REFUTED, INCONCLUSIVE = "holds", "refuted", "inconclusive"
@@ -110,8 +112,14 @@ class Evidence:
         """True when the margin and every measured number are finite (a test's power,
         `DETECTABLE`, aside: it describes the test, and is inf where no relative deviation
         is defined)."""
-        leaves = [jnp.all(jnp.isfinite(v)) for k, v in self.measured.items() if not k.startswith(DETECTABLE)]
+        leaves = [jnp.all(jnp.isfinite(v)) for v in evidence_numbers(self.measured).values()]
         return jnp.all(jnp.stack([jnp.isfinite(self.margin), *leaves]))
+
+
+def evidence_numbers(measured: Mapping[str, Any]) -> dict[str, Any]:
+    """The measured numbers that are evidence: all but a test's power (`DETECTABLE`), which
+    describes the test and may be infinite without making an instance inconclusive."""
+    return {k: v for k, v in measured.items() if not k.startswith(DETECTABLE)}
 
 
 def verdict(evidence: Evidence) -> str:
